@@ -1,0 +1,42 @@
+package dev.llmchat.core;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The port to stored conversations and their messages. Methods that take only a
+ * {@link ConversationId} assume the caller already checked ownership with {@link #find}.
+ * Implementations are thread-safe.
+ */
+public interface ConversationStore {
+    /** Stores a new conversation with no messages; its activity time is {@code createdAt}. */
+    Conversation create(ConversationId id, UserId owner, String title, String systemPrompt, Instant createdAt);
+
+    /** The conversation if it exists and belongs to {@code owner}. */
+    Optional<Conversation> find(UserId owner, ConversationId id);
+
+    /** The owner's conversations, most recent activity first. */
+    Page<Conversation> list(UserId owner, PageRequest page);
+
+    /** Conversations of {@code owner} whose title or messages contain {@code text} (case-insensitive), most recent first. */
+    List<SearchHit> search(UserId owner, String text, int limit);
+
+    /** Deletes the conversation and its messages; false when it did not exist or is not the owner's. */
+    boolean delete(UserId owner, ConversationId id);
+
+    /** Deletes the owner's conversations beyond the {@code keep} most recently active ones; returns how many went. */
+    int deleteOldest(UserId owner, int keep);
+
+    /** Appends a message, counting it and making {@code message.createdAt()} the conversation's activity time. */
+    Message append(ConversationId id, NewMessage message);
+
+    /** The messages oldest first. */
+    Page<Message> history(ConversationId id, PageRequest page);
+
+    /** Up to {@code limit} messages with an id below {@code beforeId}, newest first (for building prompts). */
+    List<Message> recent(ConversationId id, long beforeId, int limit);
+
+    /** Sets the title only if it still is {@code expected} (so a title the user chose meanwhile is kept). */
+    boolean retitle(ConversationId id, String expected, String title);
+}
