@@ -1,0 +1,152 @@
+package dev.llmchat.llm.internal;
+
+import dev.llmchat.core.ChatCompletion;
+import dev.llmchat.core.ChatRequest;
+import dev.llmchat.core.ChatStream;
+import dev.llmchat.core.ChatStreamListener;
+import dev.llmchat.core.ModelException;
+import dev.llmchat.core.ModelFailure;
+import dev.llmchat.core.Usage;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSources;
+
+/**
+ * The implementation behind {@code dev.llmchat.llm.OpenAiChatModel}; not API. Owns one OkHttpClient
+ * (virtual-thread dispatcher, no redirects) with two variants that share its pool and dispatcher: one for
+ * whole replies (read timeout = first-token timeout, call timeout = total timeout) and one for streams,
+ * whose deadlines the {@link Watchdog} enforces.
+ */
+public final class OpenAiClient implements AutoCloseable {
+    private static final MediaType JSON = MediaType.get("application/json");
+    private static final ChatStream ENDED = () -> { };
+
+    private final Timeouts timeouts;
+    private final String userAgent;
+    private final ExecutorService executor;
+    private final ConnectionPool pool;
+    private final boolean ownsPool;
+    private final OkHttpClient blocking;
+    private final EventSource.Factory events;
+    private final Watchdog watchdog;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** {@code shared}: a caller's client whose pool (and settings) to reuse, or {@code null} for our own. */
+    public OpenAiClient(OkHttpClient shared, Timeouts timeouts, int maxConcurrentCalls, String userAgent) {
+        if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be positive");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("llm-chat-http-", 0).factory());
+        // OkHttp's defaults (64 calls, 5 per host) would queue streams behind each other
+        Dispatcher dispatcher = new Dispatcher(executor);
+        dispatcher.setMaxRequests(maxConcurrentCalls);
+        dispatcher.setMaxRequestsPerHost(maxConcurrentCalls);
+        this.ownsPool = shared == null;
+        OkHttpClient base = (shared == null ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(100, 5, TimeUnit.MINUTES)) : shared.newBuilder())
+                .dispatcher(dispatcher)
+                .connectTimeout(timeouts.connect())
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .build();
+        this.pool = base.connectionPool();
+        this.blocking = base.newBuilder().readTimeout(timeouts.firstToken()).callTimeout(timeouts.total()).build();
+        this.events = EventSources.createFactory(base.newBuilder()
+                .readTimeout(timeouts.streamReadBackstop())
+                .callTimeout(Duration.ZERO)
+                .build());
+        this.watchdog = new Watchdog(timeouts.sweepInterval());
+    }
+
+    public ChatCompletion complete(ChatRequest request) {
+        ensureOpen();
+        Target target = Target.of(request.endpoint());
+        Request http = httpRequest(target, request, false);
+        long start = System.nanoTime();
+        long first = 0;
+        int status = 0;
+        Usage usage = Usage.UNKNOWN;
+        ModelException failure = null;
+        try (Response response = blocking.newCall(http).execute()) {
+            first = System.nanoTime();
+            status = response.code();
+            if (!response.isSuccessful()) throw Failures.fromResponse(target, response);
+            ChatCompletion completion = Wire.parseCompletion(response.body().string());
+            usage = completion.usage();
+            return completion;
+        } catch (IOException e) {
+            throw failure = Failures.fromIo(e, target, status != 0, timeouts.firstToken(), timeouts.total(), status);
+        } catch (ModelException e) {
+            throw failure = e;
+        } finally {
+            CallLog.ended(target, false, status, start, first, usage, failure);
+        }
+    }
+
+    public ChatStream stream(ChatRequest request, ChatStreamListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        ensureOpen();
+        Target target;
+        Request http;
+        try {
+            target = Target.of(request.endpoint());
+            http = httpRequest(target, request, true);
+        } catch (ModelException e) {
+            listener.onError(e, "");
+            return ENDED;
+        }
+        StreamCall call = new StreamCall(target, timeouts, listener);
+        call.start(events, http);
+        watchdog.watch(call);
+        return call;
+    }
+
+    /** Streams the watchdog still looks after (for tests). */
+    int watchedStreams() {
+        return watchdog.size();
+    }
+
+    /** Stops the watchdog and the dispatcher's executor (running calls finish) and closes idle pooled connections. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        watchdog.close();
+        executor.shutdown();
+        if (ownsPool) pool.evictAll();
+    }
+
+    private Request httpRequest(Target target, ChatRequest request, boolean stream) {
+        Request.Builder builder = new Request.Builder()
+                .url(target.url())
+                .header("User-Agent", userAgent)
+                .header("Accept", stream ? "text/event-stream" : "application/json")
+                .post(RequestBody.create(Wire.requestBody(request, stream), JSON));
+        String key = request.endpoint().apiKey().strip();
+        if (!key.isEmpty()) {
+            try {
+                builder.header("Authorization", "Bearer " + key);
+            } catch (IllegalArgumentException e) {
+                // OkHttp redacts the value of Authorization in its message; we do not pass it on anyway
+                throw new ModelException(ModelFailure.AUTHENTICATION, "The API key contains characters that cannot be sent "
+                        + "(such as line breaks or non-ASCII letters). Check the API key in your model settings.");
+            }
+        }
+        return builder.build();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) throw new IllegalStateException("this OpenAiChatModel is closed");
+    }
+}

@@ -1,0 +1,123 @@
+package dev.llmchat.server;
+
+import dev.llmchat.core.ChatEngine;
+import dev.llmchat.llm.OpenAiChatModel;
+import dev.llmchat.store.SqlStore;
+import io.javalin.Javalin;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The composition root: builds the store, the model client, the engine and the HTTP layer from a
+ * {@link ServerConfig}, and owns their lifecycle. {@link #start} returns a running server;
+ * {@link #close} stops accepting, then closes the engine, the model client and the database.
+ */
+public final class ChatServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatServer.class);
+
+    /** One HTTP route; the OpenAPI document lists exactly these (a test holds them to it). */
+    record Route(HandlerType method, String path, Handler handler) {
+    }
+
+    private final SqlStore store;
+    private final OpenAiChatModel model;
+    private final ChatEngine engine;
+    private final List<Route> routes;
+    private final Javalin app;
+
+    private ChatServer(ServerConfig config) {
+        Clock clock = Clock.systemUTC();
+        this.store = SqlStore.open(config.databaseUrl());
+        try {
+            this.model = OpenAiChatModel.builder()
+                    .connectTimeout(config.llmConnectTimeout())
+                    .firstTokenTimeout(config.llmFirstTokenTimeout())
+                    .idleTimeout(config.llmIdleTimeout())
+                    .totalTimeout(config.llmTotalTimeout())
+                    .build();
+            this.engine = ChatEngine.builder(store, store, model)
+                    .presets(config.presets())
+                    .defaultMaxTokens(config.defaultMaxTokens())
+                    .customContextWindow(config.customContextWindow())
+                    .retention(config.retention())
+                    .maxMessageChars(config.maxMessageChars())
+                    .clock(clock)
+                    .build();
+            Tokens tokens = new Tokens(Tokens.secret(config.tokenSecret(), config.dataDir()), config.tokenTtl(), clock);
+            Authenticator auth = new Authenticator(tokens, store);
+            AuthController accounts = new AuthController(store, new PasswordHasher(config.passwordHashMemoryKib(), 2), tokens, auth, clock);
+            ConversationController conversations = new ConversationController(engine, auth);
+            ChatController chat = new ChatController(engine, auth, config.keepAliveInterval());
+            ConfigController settings = new ConfigController(engine, auth);
+            OpsController ops = new OpsController(store::healthy);
+            this.routes = List.of(
+                    new Route(HandlerType.POST, "/api/auth/register", accounts::register),
+                    new Route(HandlerType.POST, "/api/auth/login", accounts::login),
+                    new Route(HandlerType.GET, "/api/auth/me", accounts::me),
+                    new Route(HandlerType.POST, "/conversations", conversations::create),
+                    new Route(HandlerType.GET, "/conversations", conversations::list),
+                    new Route(HandlerType.GET, "/conversations/search", conversations::search),
+                    new Route(HandlerType.GET, "/conversations/{session_id}/history", conversations::history),
+                    new Route(HandlerType.DELETE, "/conversations/{session_id}", conversations::delete),
+                    new Route(HandlerType.POST, "/chat", chat::chat),
+                    new Route(HandlerType.GET, "/api/config", settings::get),
+                    new Route(HandlerType.POST, "/api/config", settings::update),
+                    new Route(HandlerType.GET, "/api/health", ops::health),
+                    new Route(HandlerType.GET, "/openapi.json", ops::openApi),
+                    new Route(HandlerType.GET, "/docs", ops::docs));
+            HttpPolicy policy = new HttpPolicy(config.corsOrigins());
+            this.app = Javalin.create(c -> {
+                c.concurrency.useVirtualThreads = true;
+                c.startup.showJavalinBanner = false;
+                c.http.maxRequestSize = config.maxBodyBytes();
+                c.jetty.host = config.host();
+                c.jetty.port = config.port();
+                c.staticFiles.enableWebjars();
+                c.requestLogger.http((ctx, ms) -> LOG.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms)));
+                c.routes.before(policy::before);
+                for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
+                c.routes.exception(Exception.class, ErrorMapper::handle);
+                for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) c.routes.error(status, ErrorMapper::status);
+            });
+            app.start();
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** Builds everything and starts listening; fails (closing what it opened) if any part cannot start. */
+    public static ChatServer start(ServerConfig config) {
+        return new ChatServer(config);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    List<Route> routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        if (app != null) app.stop();
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        for (AutoCloseable c : new AutoCloseable[] {engine, model, store}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.llmchat.store;
+
+import static dev.llmchat.store.Mapping.CONVERSATION_COLUMNS;
+import static dev.llmchat.store.Mapping.MESSAGE_COLUMNS;
+
+import dev.llmchat.core.ConflictException;
+import dev.llmchat.core.Conversation;
+import dev.llmchat.core.ConversationId;
+import dev.llmchat.core.Message;
+import dev.llmchat.core.NewMessage;
+import dev.llmchat.core.NotFoundException;
+import dev.llmchat.core.Page;
+import dev.llmchat.core.PageRequest;
+import dev.llmchat.core.SearchHit;
+import dev.llmchat.core.UserId;
+import dev.llmchat.store.Cursors.Position;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.StatementException;
+
+/** Conversations and their messages. Writes that touch both tables run in one transaction. */
+final class SqlConversations {
+    /** Rows of {@code alias} strictly after the keyset position (:updatedAt, :id) in "most recent first" order. */
+    private static final String OLDER_THAN = " AND (c.updated_at < :updatedAt OR (c.updated_at = :updatedAt AND c.id < :id))";
+    private static final String AT_OR_OLDER_THAN = "user_id = :owner AND (updated_at < :updatedAt OR (updated_at = :updatedAt AND id <= :id))";
+    private static final String MOST_RECENT_FIRST = " ORDER BY c.updated_at DESC, c.id DESC";
+
+    private final Jdbi jdbi;
+
+    SqlConversations(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    Conversation create(ConversationId id, UserId owner, String title, String systemPrompt, Instant createdAt) {
+        Instant at = Mapping.truncate(createdAt);
+        try {
+            jdbi.useHandle(h -> h.createUpdate("""
+                            INSERT INTO conversations (session_id, user_id, title, system_prompt, created_at, updated_at, message_count)
+                            VALUES (:id, :owner, :title, :systemPrompt, :at, :at, 0)""")
+                    .bind("id", id).bind("owner", owner).bind("title", title).bind("systemPrompt", systemPrompt).bind("at", at)
+                    .execute());
+        } catch (StatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) throw new ConflictException("conversation_exists", "A conversation with that id already exists");
+            if (SqlErrors.isForeignKeyViolation(e)) throw new NotFoundException("user_not_found", "User not found");
+            throw e;
+        }
+        return new Conversation(id, owner, title, systemPrompt, at, at, 0);
+    }
+
+    Optional<Conversation> find(UserId owner, ConversationId id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + CONVERSATION_COLUMNS
+                        + " FROM conversations c WHERE c.session_id = :id AND c.user_id = :owner")
+                .bind("id", id).bind("owner", owner)
+                .mapTo(Conversation.class).findOne());
+    }
+
+    Page<Conversation> list(UserId owner, PageRequest page) {
+        Optional<Position> after = page.cursor().map(Cursors::position);
+        String sql = "SELECT " + CONVERSATION_COLUMNS + " FROM conversations c WHERE c.user_id = :owner"
+                + (after.isPresent() ? OLDER_THAN : "") + MOST_RECENT_FIRST + limit(page);
+        List<Listed> rows = jdbi.withHandle(h -> {
+            Query q = h.createQuery(sql).bind("owner", owner);
+            after.ifPresent(p -> q.bind("updatedAt", p.updatedAt()).bind("id", p.id()));
+            bindLimit(q, page);
+            return q.map((rs, ctx) -> new Listed(rs.getLong("id"), Mapping.CONVERSATION.map(rs, ctx))).list();
+        });
+        return page(rows, page, Listed::conversation,
+                last -> Cursors.encode(new Position(last.conversation().updatedAt().toEpochMilli(), last.rowId())));
+    }
+
+    List<SearchHit> search(UserId owner, String text, int limit) {
+        requirePositive(limit);
+        // The first matching message is looked up only for conversations whose title does not match; walking
+        // conversations_by_activity in order lets the database stop after `limit` hits.
+        String sql = "SELECT * FROM (SELECT " + CONVERSATION_COLUMNS + ","
+                + "   CASE WHEN lower(c.title) LIKE lower(:pattern) ESCAPE '!' THEN c.title"
+                + "        ELSE (SELECT m.content FROM messages m WHERE m.conversation_id = c.id"
+                + "              AND lower(m.content) LIKE lower(:pattern) ESCAPE '!' ORDER BY m.id LIMIT 1)"
+                + "   END AS matched"
+                + " FROM conversations c WHERE c.user_id = :owner) c"
+                + " WHERE c.matched IS NOT NULL" + MOST_RECENT_FIRST + " LIMIT :limit";
+        return jdbi.withHandle(h -> h.createQuery(sql)
+                .bind("owner", owner).bind("pattern", Search.containing(text)).bind("limit", limit)
+                .map((rs, ctx) -> new SearchHit(Mapping.CONVERSATION.map(rs, ctx), Search.snippet(rs.getString("matched"), text)))
+                .list());
+    }
+
+    boolean delete(UserId owner, ConversationId id) {
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("DELETE FROM messages WHERE conversation_id IN"
+                            + " (SELECT id FROM conversations WHERE session_id = :id AND user_id = :owner)")
+                    .bind("id", id).bind("owner", owner).execute();
+            return h.createUpdate("DELETE FROM conversations WHERE session_id = :id AND user_id = :owner")
+                    .bind("id", id).bind("owner", owner).execute() > 0;
+        });
+    }
+
+    int deleteOldest(UserId owner, int keep) {
+        if (keep < 0) throw new IllegalArgumentException("keep must not be negative");
+        // The common case, nobody over the limit, is one indexed read and no write lock.
+        if (jdbi.withHandle(h -> firstBeyond(h, owner, keep)).isEmpty()) return 0;
+        return jdbi.inTransaction(h -> {
+            Optional<Position> boundary = firstBeyond(h, owner, keep);
+            if (boundary.isEmpty()) return 0;
+            Position p = boundary.get();
+            h.createUpdate("DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE " + AT_OR_OLDER_THAN + ")")
+                    .bind("owner", owner).bind("updatedAt", p.updatedAt()).bind("id", p.id()).execute();
+            return h.createUpdate("DELETE FROM conversations WHERE " + AT_OR_OLDER_THAN)
+                    .bind("owner", owner).bind("updatedAt", p.updatedAt()).bind("id", p.id()).execute();
+        });
+    }
+
+    Message append(ConversationId id, NewMessage message) {
+        Instant at = Mapping.truncate(message.createdAt());
+        return jdbi.inTransaction(h -> {
+            // Counter first: it locks the conversation row (on databases with row locks) and tells whether it exists.
+            int touched = h.createUpdate("""
+                            UPDATE conversations
+                            SET message_count = message_count + 1,
+                                updated_at = CASE WHEN updated_at < :at THEN :at ELSE updated_at END
+                            WHERE session_id = :id""")
+                    .bind("id", id).bind("at", at).execute();
+            if (touched == 0) throw NotFoundException.conversation();
+            long messageId = h.createUpdate("""
+                            INSERT INTO messages (conversation_id, role, content, status, created_at, prompt_tokens, completion_tokens)
+                            SELECT id, :role, :content, :status, :at, :promptTokens, :completionTokens
+                            FROM conversations WHERE session_id = :id""")
+                    .bind("id", id).bind("role", message.role()).bind("content", message.content())
+                    .bind("status", message.status()).bind("at", at)
+                    .bind("promptTokens", message.promptTokens()).bind("completionTokens", message.completionTokens())
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            return new Message(messageId, message.role(), message.content(), message.status(), at);
+        });
+    }
+
+    Page<Message> history(ConversationId id, PageRequest page) {
+        Optional<Long> after = page.cursor().map(Cursors::messageId);
+        String sql = "SELECT " + MESSAGE_COLUMNS + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                + " WHERE c.session_id = :id" + (after.isPresent() ? " AND m.id > :after" : "") + " ORDER BY m.id" + limit(page);
+        List<Message> rows = jdbi.withHandle(h -> {
+            Query q = h.createQuery(sql).bind("id", id);
+            after.ifPresent(a -> q.bind("after", a));
+            bindLimit(q, page);
+            return q.mapTo(Message.class).list();
+        });
+        return page(rows, page, Function.identity(), last -> Cursors.encode(last.id()));
+    }
+
+    List<Message> recent(ConversationId id, long beforeId, int limit) {
+        requirePositive(limit);
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + MESSAGE_COLUMNS
+                        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                        + " WHERE c.session_id = :id AND m.id < :before ORDER BY m.id DESC LIMIT :limit")
+                .bind("id", id).bind("before", beforeId).bind("limit", limit)
+                .mapTo(Message.class).list());
+    }
+
+    boolean retitle(ConversationId id, String expected, String title) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE conversations SET title = :title WHERE session_id = :id AND title = :expected")
+                .bind("id", id).bind("expected", expected).bind("title", title).execute() > 0);
+    }
+
+    /** A listed conversation with its row id, the tie-breaker of the keyset. */
+    private record Listed(long rowId, Conversation conversation) {
+    }
+
+    /** The position of the owner's most recent conversation after the first {@code keep}, if there is one. */
+    private static Optional<Position> firstBeyond(Handle h, UserId owner, int keep) {
+        return h.createQuery("SELECT c.updated_at, c.id FROM conversations c WHERE c.user_id = :owner"
+                        + MOST_RECENT_FIRST + " LIMIT 1 OFFSET :keep")
+                .bind("owner", owner).bind("keep", keep)
+                .map((rs, ctx) -> new Position(rs.getLong("updated_at"), rs.getLong("id")))
+                .findOne();
+    }
+
+    /** One row more than asked for tells whether another page follows; {@link PageRequest#all()} has no LIMIT at all. */
+    private static String limit(PageRequest page) {
+        return page.unbounded() ? "" : " LIMIT :limit";
+    }
+
+    private static void bindLimit(Query q, PageRequest page) {
+        if (!page.unbounded()) q.bind("limit", (long) page.limit() + 1);
+    }
+
+    private static <R, T> Page<T> page(List<R> rows, PageRequest page, Function<R, T> item, Function<R, String> cursorOf) {
+        boolean more = !page.unbounded() && rows.size() > page.limit();
+        List<R> shown = more ? rows.subList(0, page.limit()) : rows;
+        return new Page<>(shown.stream().map(item).toList(),
+                more ? Optional.of(cursorOf.apply(shown.get(shown.size() - 1))) : Optional.empty());
+    }
+
+    private static void requirePositive(int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive");
+    }
+}
