@@ -25,9 +25,10 @@ import org.jdbi.v3.core.statement.StatementException;
 
 /** Conversations and their messages. Writes that touch both tables run in one transaction. */
 final class SqlConversations {
-    /** Rows of {@code alias} strictly after the keyset position (:updatedAt, :id) in "most recent first" order. */
+    /** Conversations strictly after the keyset position (:updatedAt, :id) in "most recent first" order. */
     private static final String OLDER_THAN = " AND (c.updated_at < :updatedAt OR (c.updated_at = :updatedAt AND c.id < :id))";
     private static final String AT_OR_OLDER_THAN = "user_id = :owner AND (updated_at < :updatedAt OR (updated_at = :updatedAt AND id <= :id))";
+    private static final String LIKE_PATTERN = " LIKE lower(:pattern) ESCAPE '" + Search.ESCAPE + "'";
     private static final String MOST_RECENT_FIRST = " ORDER BY c.updated_at DESC, c.id DESC";
 
     private final Jdbi jdbi;
@@ -78,9 +79,9 @@ final class SqlConversations {
         // The first matching message is looked up only for conversations whose title does not match; walking
         // conversations_by_activity in order lets the database stop after `limit` hits.
         String sql = "SELECT * FROM (SELECT " + CONVERSATION_COLUMNS + ","
-                + "   CASE WHEN lower(c.title) LIKE lower(:pattern) ESCAPE '!' THEN c.title"
+                + "   CASE WHEN lower(c.title)" + LIKE_PATTERN + " THEN c.title"
                 + "        ELSE (SELECT m.content FROM messages m WHERE m.conversation_id = c.id"
-                + "              AND lower(m.content) LIKE lower(:pattern) ESCAPE '!' ORDER BY m.id LIMIT 1)"
+                + "              AND lower(m.content)" + LIKE_PATTERN + " ORDER BY m.id LIMIT 1)"
                 + "   END AS matched"
                 + " FROM conversations c WHERE c.user_id = :owner) c"
                 + " WHERE c.matched IS NOT NULL" + MOST_RECENT_FIRST + " LIMIT :limit";
