@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -127,6 +128,10 @@ final class Failures {
         } else if (has(e, EOFException.class) || String.valueOf(e.getMessage()).contains("unexpected end of stream")) {
             kind = ModelFailure.INCOMPLETE;
             message = CLOSED_EARLY;
+        } else if (e instanceof ProtocolException) {
+            kind = ModelFailure.PROTOCOL;
+            message = "The server at " + where + " did not answer in valid HTTP (" + e.getMessage()
+                    + "). Check the URL in your model settings (http or https, host and port).";
         } else if (responded) {
             kind = ModelFailure.INCOMPLETE;
             message = "The connection to the model server broke before the reply was finished (" + e.getMessage() + "). Try again.";

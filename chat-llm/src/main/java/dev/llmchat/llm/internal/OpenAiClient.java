@@ -113,11 +113,6 @@ public final class OpenAiClient implements AutoCloseable {
         return call;
     }
 
-    /** Streams the watchdog still looks after (for tests). */
-    int watchedStreams() {
-        return watchdog.size();
-    }
-
     /** Stops the watchdog and the dispatcher's executor (running calls finish) and closes idle pooled connections. */
     @Override
     public void close() {

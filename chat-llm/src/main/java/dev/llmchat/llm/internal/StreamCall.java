@@ -40,6 +40,7 @@ final class StreamCall extends EventSourceListener implements ChatStream, Watchd
     private volatile long lastEventNanos;
     private volatile long firstTextNanos;
     private volatile int status;
+    private volatile boolean opened;
     private volatile EventSource source;
 
     StreamCall(Target target, Timeouts timeouts, ChatStreamListener listener) {
@@ -82,6 +83,7 @@ final class StreamCall extends EventSourceListener implements ChatStream, Watchd
     @Override
     public void onOpen(EventSource eventSource, Response response) {
         status = response.code();
+        opened = true;
     }
 
     @Override
@@ -129,12 +131,12 @@ final class StreamCall extends EventSourceListener implements ChatStream, Watchd
         try {
             if (response != null && !response.isSuccessful()) {
                 failure = Failures.fromResponse(target, response);
-            } else if (response != null && t instanceof IllegalStateException && isJson(response.body().contentType())) {
+            } else if (response != null && !opened && t instanceof IllegalStateException && isJson(response.body().contentType())) {
                 // the server ignored "stream": true; its whole reply is one delta
                 lastEventNanos = System.nanoTime();
                 whole = Wire.parseCompletion(response.body().string());
                 failure = null;
-            } else if (response != null && t instanceof IllegalStateException) {
+            } else if (response != null && !opened && t instanceof IllegalStateException) {
                 failure = Failures.protocol("it answered with content type " + response.body().contentType() + " instead of an event stream", t);
             } else if (t instanceof IOException io) {
                 failure = Failures.fromIo(io, target, status != 0, timeouts.streamReadBackstop(), timeouts.total(), status);

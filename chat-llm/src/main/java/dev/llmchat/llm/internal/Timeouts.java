@@ -24,10 +24,11 @@ public record Timeouts(Duration connect, Duration firstToken, Duration idle, Dur
         return longest.plusSeconds(2);
     }
 
-    /** "300 ms", "1 second", "60 seconds": for messages an end user reads. */
+    /** "300 ms", "1 second", "60 seconds", "10 minutes": for messages an end user reads. */
     static String describe(Duration d) {
         if (d.compareTo(Duration.ofSeconds(1)) < 0) return d.toMillis() + " ms";
         long s = Math.round(d.toMillis() / 1000.0);
+        if (s >= 120 && s % 60 == 0) return s / 60 + " minutes";
         return s == 1 ? "1 second" : s + " seconds";
     }
 

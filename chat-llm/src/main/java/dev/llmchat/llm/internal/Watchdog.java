@@ -39,10 +39,6 @@ final class Watchdog implements AutoCloseable {
         }
     }
 
-    int size() {
-        return active.size();
-    }
-
     private void sweep() {
         long now = System.nanoTime();
         for (Watched w : active) {
