@@ -27,12 +27,13 @@ public record DatabaseUrl(Kind kind, String jdbcUrl, Optional<String> user, Opti
 
     // SQLAlchemy's dialect[+driver]://[user[:password]@][host[:port]][/database][?query]
     private static final Pattern SQLALCHEMY = Pattern.compile(
-            "(?<dialect>[a-z0-9]+)(?:\\+[a-z0-9_]+)?://(?<authority>[^/?#]*)(?:/(?<database>[^?#]*))?(?:\\?(?<query>[^#]*))?");
+            "(?<dialect>[a-z0-9]+)(?:\\+[a-z0-9_]+)?://(?<authority>[^/?#]*)(?:/(?<database>[^?#]*))?(?:\\?(?<query>[^#]*))?", Pattern.CASE_INSENSITIVE);
     private static final Pattern QUERY_CREDENTIAL = Pattern.compile("(?:^|[?&;])(?<key>user|password)=(?<value>[^&;]*)");
 
     public DatabaseUrl {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith(kind == Kind.SQLITE ? "jdbc:sqlite:" : "jdbc:")) throw new IllegalArgumentException("not a JDBC URL for " + kind);
         user = user == null ? Optional.empty() : user;
         password = password == null ? Optional.empty() : password;
     }

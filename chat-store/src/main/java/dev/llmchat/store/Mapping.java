@@ -14,8 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Jdbi;
@@ -88,11 +86,6 @@ final class Mapping {
         public Optional<Function<Object, Argument>> prepare(Type target, ConfigRegistry config) {
             if (target != type) return Optional.empty();
             return Optional.of(value -> ObjectArgument.of(value == null ? null : toJdbc.apply(type.cast(value)), sqlType));
-        }
-
-        @Override
-        public Collection<? extends Type> prePreparedTypes() {
-            return List.of(type);
         }
     }
 }

@@ -1,0 +1,521 @@
+package dev.llmchat.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmchat.core.ConflictException;
+import dev.llmchat.core.Conversation;
+import dev.llmchat.core.ConversationId;
+import dev.llmchat.core.CustomModel;
+import dev.llmchat.core.InvalidInputException;
+import dev.llmchat.core.Message;
+import dev.llmchat.core.MessageStatus;
+import dev.llmchat.core.ModelSettings;
+import dev.llmchat.core.NewMessage;
+import dev.llmchat.core.NewUser;
+import dev.llmchat.core.NotFoundException;
+import dev.llmchat.core.Page;
+import dev.llmchat.core.PageRequest;
+import dev.llmchat.core.Role;
+import dev.llmchat.core.SearchHit;
+import dev.llmchat.core.User;
+import dev.llmchat.core.UserId;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every {@link SqlStore}, whatever its database, must do. A subclass per database supplies a fresh,
+ * empty, migrated store for each test.
+ */
+abstract class StoreContractTest {
+    static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+
+    SqlStore store;
+    UserId alice;
+    UserId bob;
+
+    /** A new store over an empty database. */
+    protected abstract SqlStore newStore();
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+        alice = user("alice");
+        bob = user("bob");
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) store.close();
+    }
+
+    // ---- users
+
+    @Test
+    void a_created_user_is_found_by_id_and_by_username() {
+        User created = store.create(new NewUser("carol", "carol@example.com", "hash$1", true, T0));
+
+        assertThat(created.active()).isTrue();
+        assertThat(created.admin()).isTrue();
+        assertThat(store.findById(created.id())).contains(created);
+        assertThat(store.findByUsername("carol")).contains(created);
+    }
+
+    @Test
+    void usernames_are_looked_up_ignoring_case() {
+        assertThat(store.findByUsername("ALICE")).map(User::id).contains(alice);
+        assertThat(store.findByUsername("nobody")).isEmpty();
+        assertThat(store.findById(new UserId(9_999))).isEmpty();
+    }
+
+    @Test
+    void a_username_taken_in_another_case_is_a_conflict() {
+        assertThatThrownBy(() -> store.create(new NewUser("Alice", "", "hash", false, T0)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo("username_taken");
+                    assertThat(e.getMessage()).isEqualTo("That username is already taken");
+                });
+        assertThat(store.count()).isEqualTo(2);
+    }
+
+    @Test
+    void count_counts_accounts() {
+        user("carol");
+
+        assertThat(store.count()).isEqualTo(3);
+    }
+
+    // ---- conversations
+
+    @Test
+    void a_created_conversation_is_found_by_its_owner_only() {
+        Conversation created = store.create(ConversationId.random(), alice, "Plans", "Be brief.", T0);
+
+        assertThat(created).isEqualTo(new Conversation(created.id(), alice, "Plans", "Be brief.", T0, T0, 0));
+        assertThat(store.find(alice, created.id())).contains(created);
+        assertThat(store.find(bob, created.id())).isEmpty();
+        assertThat(store.find(alice, ConversationId.random())).isEmpty();
+    }
+
+    @Test
+    void creating_a_conversation_with_a_taken_id_is_a_conflict() {
+        ConversationId id = ConversationId.random();
+        store.create(id, alice, "First", "", T0);
+
+        assertThatThrownBy(() -> store.create(id, bob, "Second", "", T0)).isInstanceOf(ConflictException.class);
+        assertThat(store.find(alice, id)).map(Conversation::title).contains("First");
+    }
+
+    @Test
+    void one_user_can_never_see_or_delete_another_users_conversations() {
+        Conversation mine = conversation(alice, "secret plans", T0);
+        store.append(mine.id(), NewMessage.of(Role.USER, "the password is swordfish", T0));
+
+        assertThat(store.find(bob, mine.id())).isEmpty();
+        assertThat(store.list(bob, PageRequest.all()).items()).isEmpty();
+        assertThat(store.search(bob, "secret", 10)).isEmpty();
+        assertThat(store.search(bob, "swordfish", 10)).isEmpty();
+        assertThat(store.delete(bob, mine.id())).isFalse();
+        assertThat(store.deleteOldest(bob, 0)).isZero();
+        assertThat(store.find(alice, mine.id())).isPresent();
+        assertThat(store.history(mine.id(), PageRequest.all()).items()).hasSize(1);
+    }
+
+    @Test
+    void listing_shows_the_most_recent_activity_first() {
+        Conversation old = conversation(alice, "old", T0);
+        Conversation middle = conversation(alice, "middle", T0.plusSeconds(10));
+        Conversation young = conversation(alice, "young", T0.plusSeconds(20));
+
+        store.append(old.id(), NewMessage.of(Role.USER, "bump", T0.plusSeconds(30)));
+
+        assertThat(titles(store.list(alice, PageRequest.all()))).containsExactly("old", "young", "middle");
+        assertThat(store.find(alice, old.id())).map(Conversation::updatedAt).contains(T0.plusSeconds(30));
+        assertThat(store.find(alice, young.id())).map(Conversation::updatedAt).contains(young.createdAt());
+        assertThat(store.find(alice, middle.id())).map(Conversation::updatedAt).contains(T0.plusSeconds(10));
+    }
+
+    @Test
+    void paging_returns_every_conversation_once_even_when_activity_times_tie() {
+        for (int i = 0; i < 7; i++) conversation(alice, "tie " + i, T0);
+        conversation(alice, "newest", T0.plusSeconds(1));
+        conversation(alice, "oldest", T0.minusSeconds(1));
+
+        List<String> seen = new ArrayList<>();
+        Optional<String> cursor = Optional.empty();
+        int pages = 0;
+        do {
+            Page<Conversation> page = store.list(alice, new PageRequest(2, cursor));
+            assertThat(page.items()).hasSizeLessThanOrEqualTo(2);
+            seen.addAll(titles(page));
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor.isPresent());
+
+        assertThat(pages).isEqualTo(5);
+        assertThat(seen).containsExactly("newest", "tie 6", "tie 5", "tie 4", "tie 3", "tie 2", "tie 1", "tie 0", "oldest");
+        assertThat(seen).isEqualTo(titles(store.list(alice, PageRequest.all())));
+    }
+
+    @Test
+    void a_next_cursor_is_given_only_when_more_conversations_follow() {
+        conversation(alice, "a", T0);
+        conversation(alice, "b", T0.plusSeconds(1));
+
+        assertThat(store.list(alice, PageRequest.first(2)).nextCursor()).isEmpty();
+        assertThat(store.list(alice, PageRequest.first(3)).nextCursor()).isEmpty();
+        Page<Conversation> first = store.list(alice, PageRequest.first(1));
+        assertThat(titles(first)).containsExactly("b");
+        assertThat(first.nextCursor()).isPresent();
+        Page<Conversation> second = store.list(alice, new PageRequest(1, first.nextCursor()));
+        assertThat(titles(second)).containsExactly("a");
+        assertThat(second.nextCursor()).isEmpty();
+        assertThat(store.list(alice, PageRequest.all()).nextCursor()).isEmpty();
+    }
+
+    @Test
+    void a_malformed_cursor_is_invalid_input() {
+        Conversation c = conversation(alice, "c", T0);
+        List<String> garbage = List.of("%%%", "not base64!", b64("12"), b64("a:b"), b64("1:2:3"), b64(""), b64("x"));
+
+        for (String cursor : garbage) {
+            assertThatThrownBy(() -> store.list(alice, new PageRequest(10, Optional.of(cursor))))
+                    .as(cursor).isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("invalid_cursor"));
+        }
+        for (String cursor : List.of("%%%", b64("1:2"), b64("one"))) {
+            assertThatThrownBy(() -> store.history(c.id(), new PageRequest(10, Optional.of(cursor))))
+                    .as(cursor).isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("invalid_cursor"));
+        }
+    }
+
+    @Test
+    void appending_counts_messages_and_never_moves_activity_backwards() {
+        Conversation c = conversation(alice, "c", T0);
+
+        Message first = store.append(c.id(), NewMessage.of(Role.USER, "hi", T0.plusSeconds(5)));
+        Message second = store.append(c.id(), new NewMessage(Role.ASSISTANT, "hello", MessageStatus.COMPLETE, T0.plusSeconds(3), 12, 34));
+
+        assertThat(second.id()).isGreaterThan(first.id());
+        assertThat(second).isEqualTo(new Message(second.id(), Role.ASSISTANT, "hello", MessageStatus.COMPLETE, T0.plusSeconds(3)));
+        Conversation after = store.find(alice, c.id()).orElseThrow();
+        assertThat(after.messageCount()).isEqualTo(2);
+        assertThat(after.updatedAt()).isEqualTo(T0.plusSeconds(5));
+        assertThat(after.createdAt()).isEqualTo(T0);
+        assertThat(tokens(second.id())).containsExactly(12L, 34L);
+    }
+
+    @Test
+    void appending_to_a_missing_conversation_is_not_found_and_stores_nothing() {
+        Conversation c = conversation(alice, "c", T0);
+        store.delete(alice, c.id());
+
+        assertThatThrownBy(() -> store.append(c.id(), NewMessage.of(Role.USER, "hi", T0)))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo("conversation_not_found"));
+        assertThat(rows("messages")).isZero();
+    }
+
+    @Test
+    void every_role_and_status_round_trips() {
+        Conversation c = conversation(alice, "c", T0);
+        for (Role role : Role.values()) {
+            for (MessageStatus status : MessageStatus.values()) {
+                store.append(c.id(), new NewMessage(role, role + "/" + status, status, T0, 0, 0));
+            }
+        }
+
+        assertThat(store.history(c.id(), PageRequest.all()).items())
+                .allSatisfy(m -> assertThat(m.content()).isEqualTo(m.role() + "/" + m.status()))
+                .hasSize(Role.values().length * MessageStatus.values().length);
+    }
+
+    @Test
+    void history_is_oldest_first_and_pages_by_message() {
+        Conversation c = conversation(alice, "c", T0);
+        for (int i = 0; i < 5; i++) store.append(c.id(), NewMessage.of(Role.USER, "m" + i, T0));
+
+        Page<Message> first = store.history(c.id(), PageRequest.first(2));
+        Page<Message> second = store.history(c.id(), new PageRequest(2, first.nextCursor()));
+        Page<Message> third = store.history(c.id(), new PageRequest(2, second.nextCursor()));
+
+        assertThat(contents(first.items())).containsExactly("m0", "m1");
+        assertThat(contents(second.items())).containsExactly("m2", "m3");
+        assertThat(contents(third.items())).containsExactly("m4");
+        assertThat(third.nextCursor()).isEmpty();
+        assertThat(contents(store.history(c.id(), PageRequest.all()).items())).containsExactly("m0", "m1", "m2", "m3", "m4");
+        assertThat(store.history(ConversationId.random(), PageRequest.all()).items()).isEmpty();
+    }
+
+    @Test
+    void recent_gives_the_messages_before_an_id_newest_first() {
+        Conversation c = conversation(alice, "c", T0);
+        Conversation other = conversation(alice, "other", T0);
+        List<Message> stored = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            stored.add(store.append(c.id(), NewMessage.of(Role.USER, "m" + i, T0)));
+            store.append(other.id(), NewMessage.of(Role.USER, "noise", T0));
+        }
+
+        assertThat(contents(store.recent(c.id(), Long.MAX_VALUE, 3))).containsExactly("m4", "m3", "m2");
+        assertThat(contents(store.recent(c.id(), stored.get(2).id(), 10))).containsExactly("m1", "m0");
+        assertThat(store.recent(c.id(), stored.get(0).id(), 10)).isEmpty();
+    }
+
+    @Test
+    void deleting_a_conversation_removes_its_messages() {
+        Conversation doomed = conversation(alice, "doomed", T0);
+        Conversation kept = conversation(alice, "kept", T0);
+        store.append(doomed.id(), NewMessage.of(Role.USER, "bye", T0));
+        store.append(kept.id(), NewMessage.of(Role.USER, "stay", T0));
+
+        assertThat(store.delete(alice, doomed.id())).isTrue();
+
+        assertThat(store.find(alice, doomed.id())).isEmpty();
+        assertThat(rows("messages")).isEqualTo(1);
+        assertThat(contents(store.history(kept.id(), PageRequest.all()).items())).containsExactly("stay");
+        assertThat(store.delete(alice, doomed.id())).isFalse();
+    }
+
+    @Test
+    void delete_oldest_keeps_exactly_the_most_recent_ones() {
+        List<Conversation> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Conversation c = conversation(alice, "c" + i, T0.plusSeconds(i / 2)); // pairs tie on activity
+            store.append(c.id(), NewMessage.of(Role.USER, "m" + i, T0.plusSeconds(i / 2)));
+            all.add(c);
+        }
+        Conversation bobs = conversation(bob, "bob's", T0.minusSeconds(100));
+
+        int removed = store.deleteOldest(alice, 3);
+
+        assertThat(removed).isEqualTo(3);
+        assertThat(titles(store.list(alice, PageRequest.all()))).containsExactly("c5", "c4", "c3");
+        assertThat(rows("messages")).isEqualTo(3);
+        assertThat(store.find(bob, bobs.id())).isPresent();
+        assertThat(store.deleteOldest(alice, 3)).isZero();
+        assertThat(store.deleteOldest(alice, 10)).isZero();
+        assertThat(store.deleteOldest(alice, 0)).isEqualTo(3);
+        assertThat(store.list(alice, PageRequest.all()).items()).isEmpty();
+    }
+
+    @Test
+    void retitling_changes_the_title_only_if_it_is_still_the_expected_one() {
+        Conversation c = conversation(alice, "新对话", T0);
+
+        assertThat(store.retitle(c.id(), "something else", "Model's title")).isFalse();
+        assertThat(store.retitle(c.id(), "新对话", "Trip to Kyoto")).isTrue();
+
+        Conversation after = store.find(alice, c.id()).orElseThrow();
+        assertThat(after.title()).isEqualTo("Trip to Kyoto");
+        assertThat(after.updatedAt()).isEqualTo(T0);
+        assertThat(store.retitle(ConversationId.random(), "新对话", "x")).isFalse();
+    }
+
+    @Test
+    void text_round_trips_exactly() {
+        String text = "你好，世界 👋🏽 family 👨‍👩‍👧 tab\tnewline\nreturn\r bell\u0007 escape\u001b quote' \"double\" back\\slash %_!";
+        Conversation c = store.create(ConversationId.random(), alice, "标题 🚀 " + text, "系统提示 " + text, T0);
+
+        Message m = store.append(c.id(), NewMessage.of(Role.USER, text, T0));
+
+        assertThat(store.history(c.id(), PageRequest.all()).items()).containsExactly(m);
+        assertThat(m.content()).isEqualTo(text);
+        Conversation found = store.find(alice, c.id()).orElseThrow();
+        assertThat(found.title()).isEqualTo("标题 🚀 " + text);
+        assertThat(found.systemPrompt()).isEqualTo("系统提示 " + text);
+    }
+
+    @Test
+    void timestamps_are_kept_to_the_millisecond() {
+        Instant precise = Instant.parse("2026-03-01T10:00:00.123456789Z");
+        Instant millis = Instant.parse("2026-03-01T10:00:00.123Z");
+
+        Conversation c = store.create(ConversationId.random(), alice, "t", "", precise);
+        Message m = store.append(c.id(), NewMessage.of(Role.USER, "t", precise.plusMillis(1)));
+
+        assertThat(c.createdAt()).isEqualTo(millis);
+        assertThat(store.find(alice, c.id())).contains(new Conversation(c.id(), alice, "t", "", millis, millis.plusMillis(1), 1));
+        assertThat(store.history(c.id(), PageRequest.all()).items()).containsExactly(m);
+        assertThat(m.createdAt()).isEqualTo(millis.plusMillis(1));
+    }
+
+    @Test
+    void columns_hold_wire_names_and_epoch_milliseconds() {
+        Conversation c = conversation(alice, "c", T0);
+        store.append(c.id(), new NewMessage(Role.ASSISTANT, "a", MessageStatus.INCOMPLETE, T0.plusMillis(1), 0, 0));
+
+        List<Object> raw = store.jdbi().withHandle(h -> h.createQuery("SELECT role, status, created_at FROM messages")
+                .map((rs, ctx) -> List.<Object>of(rs.getString(1), rs.getString(2), rs.getLong(3))).one());
+
+        assertThat(raw).containsExactly("assistant", "incomplete", T0.toEpochMilli() + 1);
+    }
+
+    @Test
+    @Timeout(30)
+    void concurrent_appends_to_one_conversation_lose_nothing() throws Exception {
+        Conversation c = conversation(alice, "busy", T0);
+        int threads = 8;
+        int perThread = 50;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Long>>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    List<Long> ids = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        ids.add(store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i))).id());
+                    }
+                    return ids;
+                }));
+            }
+            start.countDown();
+        }
+
+        List<Long> ids = new ArrayList<>();
+        for (Future<List<Long>> r : results) ids.addAll(r.get(1, TimeUnit.SECONDS));
+        assertThat(ids).hasSize(threads * perThread).doesNotHaveDuplicates();
+        assertThat(store.find(alice, c.id()).orElseThrow().messageCount()).isEqualTo(threads * perThread);
+        assertThat(store.history(c.id(), PageRequest.all()).items()).hasSize(threads * perThread);
+    }
+
+    // ---- search
+
+    @Test
+    void search_finds_titles_and_messages_ignoring_case_most_recent_first_once_each() {
+        Conversation byTitle = conversation(alice, "Kyoto trip", T0);
+        Conversation byMessages = conversation(alice, "Untitled", T0.plusSeconds(1));
+        store.append(byMessages.id(), NewMessage.of(Role.USER, "Should I visit KYOTO?", T0.plusSeconds(2)));
+        store.append(byMessages.id(), NewMessage.of(Role.ASSISTANT, "Yes, kyoto is lovely.", T0.plusSeconds(3)));
+        conversation(alice, "Osaka", T0.plusSeconds(4));
+
+        List<SearchHit> hits = store.search(alice, "kyoto", 10);
+
+        assertThat(hits).extracting(h -> h.conversation().id()).containsExactly(byMessages.id(), byTitle.id());
+        assertThat(hits).extracting(SearchHit::snippet).containsExactly("Should I visit KYOTO?", "Kyoto trip");
+        assertThat(store.search(alice, "kyoto", 1)).hasSize(1);
+        assertThat(store.search(alice, "nagoya", 10)).isEmpty();
+    }
+
+    @Test
+    void a_search_snippet_is_cut_around_the_first_match_from_the_title_if_it_matched() {
+        String before = "a".repeat(300);
+        String after = "z".repeat(300);
+        Conversation inMessage = conversation(alice, "Untitled", T0);
+        store.append(inMessage.id(), NewMessage.of(Role.USER, before + " needle " + after, T0));
+        Conversation inBoth = conversation(alice, "A needle in the title", T0.plusSeconds(1));
+        store.append(inBoth.id(), NewMessage.of(Role.USER, "another needle", T0.plusSeconds(1)));
+
+        List<SearchHit> hits = store.search(alice, "NEEDLE", 10);
+
+        assertThat(hits.get(0).snippet()).isEqualTo("A needle in the title");
+        String snippet = hits.get(1).snippet();
+        assertThat(snippet).startsWith("…a").endsWith("z…").contains(" needle ");
+        assertThat(snippet.length()).isBetween(90, 110);
+    }
+
+    @Test
+    void search_matches_like_wildcards_literally() {
+        conversation(alice, "100% sure", T0);
+        conversation(alice, "snake_case", T0);
+        conversation(alice, "wow!", T0);
+        conversation(alice, "1000 sure", T0);
+        conversation(alice, "snakeXcase", T0);
+        conversation(alice, "wow", T0);
+
+        assertThat(searchTitles("0%")).containsExactly("100% sure");
+        assertThat(searchTitles("e_c")).containsExactly("snake_case");
+        assertThat(searchTitles("w!")).containsExactly("wow!");
+        assertThat(searchTitles("%")).containsExactly("100% sure");
+        assertThat(searchTitles("_")).containsExactly("snake_case");
+    }
+
+    // ---- settings
+
+    @Test
+    void settings_are_absent_until_saved_and_saving_again_replaces_them() {
+        assertThat(store.find(alice)).isEmpty();
+        ModelSettings custom = new ModelSettings(ModelSettings.CUSTOM, 4096, Optional.of(new CustomModel("http://llm.local/v1", "qwen-7b", "sk-secret")));
+        ModelSettings preset = new ModelSettings("gpt-4o", 1000, custom.custom());
+
+        store.save(alice, custom);
+        assertThat(store.find(alice)).contains(custom);
+        store.save(alice, preset);
+
+        assertThat(store.find(alice)).contains(preset);
+        assertThat(store.find(bob)).isEmpty();
+        assertThat(rows("user_configs")).isEqualTo(1);
+    }
+
+    @Test
+    void settings_without_a_custom_endpoint_round_trip() {
+        ModelSettings plain = new ModelSettings("deepseek-chat", 2000, Optional.empty());
+        ModelSettings keyless = new ModelSettings(ModelSettings.CUSTOM, 1, Optional.of(new CustomModel("http://localhost:11434/v1", "llama3", "")));
+
+        store.save(alice, plain);
+        store.save(bob, keyless);
+
+        assertThat(store.find(alice)).contains(plain);
+        assertThat(store.find(bob)).contains(keyless);
+    }
+
+    // ---- lifecycle
+
+    @Test
+    void a_store_is_healthy_until_closed() {
+        assertThat(store.healthy()).isTrue();
+
+        store.close();
+
+        assertThat(store.healthy()).isFalse();
+        store = null;
+    }
+
+    // ---- helpers
+
+    UserId user(String name) {
+        return store.create(new NewUser(name, name + "@example.com", "hash", false, T0)).id();
+    }
+
+    Conversation conversation(UserId owner, String title, Instant at) {
+        return store.create(ConversationId.random(), owner, title, "", at);
+    }
+
+    long rows(String table) {
+        return store.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());
+    }
+
+    List<Long> tokens(long messageId) {
+        return store.jdbi().withHandle(h -> h.createQuery("SELECT prompt_tokens, completion_tokens FROM messages WHERE id = :id")
+                .bind("id", messageId).map((rs, ctx) -> List.of(rs.getLong(1), rs.getLong(2))).one());
+    }
+
+    List<String> searchTitles(String text) {
+        return store.search(alice, text, 10).stream().map(h -> h.conversation().title()).toList();
+    }
+
+    static List<String> titles(Page<Conversation> page) {
+        return page.items().stream().map(Conversation::title).toList();
+    }
+
+    static List<String> contents(List<Message> messages) {
+        return messages.stream().map(Message::content).toList();
+    }
+
+    static String b64(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+}
