@@ -49,7 +49,8 @@ final class ErrorMapper {
 
     /** Javalin's own errors (unknown route, wrong method, body too large) in the same JSON shape. */
     static void status(Context ctx) {
-        if (ctx.result() != null) return;
+        String type = ctx.res().getContentType();
+        if (type != null && type.startsWith("application/json")) return;
         int status = ctx.status().getCode();
         String detail = switch (status) {
             case 404 -> "Not Found";

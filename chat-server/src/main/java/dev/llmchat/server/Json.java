@@ -17,7 +17,7 @@ final class Json {
 
     static void send(Context ctx, int status, Object body) {
         try {
-            ctx.status(status).contentType(CONTENT_TYPE).result(MAPPER.writeValueAsBytes(body));
+            ctx.status(status).header("Content-Type", CONTENT_TYPE).result(MAPPER.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode response", e);
         }

@@ -105,6 +105,20 @@ final class TestServer implements AutoCloseable {
             }
         }
 
+        /** The text of a streamed reply: its chunks joined. */
+        String streamedText() {
+            StringBuilder text = new StringBuilder();
+            for (String line : text().split("\n")) {
+                if (!line.startsWith("data: ")) continue;
+                try {
+                    text.append(JSON.readTree(line.substring(6)).path("chunk").asText(""));
+                } catch (IOException e) {
+                    throw new AssertionError("bad event " + line, e);
+                }
+            }
+            return text.toString();
+        }
+
         String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
