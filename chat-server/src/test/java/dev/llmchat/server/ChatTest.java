@@ -213,6 +213,45 @@ class ChatTest {
     }
 
     @Test
+    void when_the_model_gives_no_usable_title_the_default_stays() throws Exception {
+        String token = s.register("chat_notitle");
+        useCustomModel(token, "m-notitle");
+        String id = s.newConversation(token);
+        s.upstream.title = "  \"\"  ";
+        try {
+            s.post("/chat", token, chatBody(id, "hello", false));
+            TestServer.await(() -> s.upstream.titleRequests().stream().anyMatch(r -> r.path("model").asText().equals("m-notitle")), Duration.ofSeconds(10));
+            Thread.sleep(500); // the title task answers after the request is recorded
+        } finally {
+            s.upstream.title = "测试标题";
+        }
+
+        assertThat(s.get("/conversations", token).json().path("conversations").get(0).path("title").asText()).isEqualTo("新对话");
+    }
+
+    @Test
+    void a_client_that_leaves_mid_stream_cancels_the_upstream_call_and_the_partial_reply_is_kept() throws Exception {
+        String token = s.register("chat_leaver");
+        useCustomModel(token, "slow");
+        String id = s.newConversation(token);
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url("/chat")))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chatBody(id, "a long answer please, it is going to be quite long indeed", true))).build();
+
+        java.net.http.HttpResponse<java.io.InputStream> response = s.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            byte[] first = new byte[16];
+            assertThat(in.read(first)).isPositive();
+        }
+
+        TestServer.await(() -> s.get("/conversations/" + id + "/history", token).json().path("messages").size() == 2, Duration.ofSeconds(10));
+        JsonNode reply = s.get("/conversations/" + id + "/history", token).json().path("messages").get(1);
+        assertThat(reply.path("status").asText()).isEqualTo("incomplete");
+        assertThat("[slow] Echo: a long answer please, it is going to be quite long indeed").startsWith(reply.path("content").asText());
+        assertThat(reply.path("content").asText()).isNotEmpty().isNotEqualTo("[slow] Echo: a long answer please, it is going to be quite long indeed");
+    }
+
+    @Test
     void a_conversation_created_with_a_title_keeps_it() {
         String token = s.register("chat_titled");
         String id = s.post("/conversations", token, "{\"title\":\"My own\"}").json().path("session_id").asText();
