@@ -29,6 +29,7 @@ public final class ChatEngine implements AutoCloseable {
     private final int maxMessageChars;
     private final double defaultTemperature;
     private final String defaultTitle;
+    private final java.time.Duration turnTimeout;
 
     private ChatEngine(Builder b) {
         this.conversations = b.conversations;
@@ -43,6 +44,7 @@ public final class ChatEngine implements AutoCloseable {
         this.maxMessageChars = b.maxMessageChars;
         this.defaultTemperature = b.defaultTemperature;
         this.defaultTitle = b.defaultTitle;
+        this.turnTimeout = b.turnTimeout;
     }
 
     /** Starts a builder; presets are required, everything else has the seed's defaults. */
@@ -92,11 +94,15 @@ public final class ChatEngine implements AutoCloseable {
     /** Runs one turn and waits for the whole reply. The user message is stored even if the model fails. @throws ModelException */
     public Turn reply(UserId owner, ConversationId id, ChatInput input) {
         Prepared turn = prepare(owner, id, input);
-        ChatCompletion completion = model.complete(turn.request);
-        Message answer = conversations.append(id, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
-                completion.usage().promptTokens(), completion.usage().completionTokens()));
-        afterTurn(turn, completion.text());
-        return new Turn(turn.question, answer);
+        try {
+            ChatCompletion completion = model.complete(turn.request);
+            Message answer = conversations.append(id, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
+                    completion.usage().promptTokens(), completion.usage().completionTokens()));
+            afterTurn(turn, completion.text());
+            return new Turn(turn.question, answer);
+        } finally {
+            conversations.endTurn(id, turn.turnId);
+        }
     }
 
     /**
@@ -107,7 +113,12 @@ public final class ChatEngine implements AutoCloseable {
     public ChatStream stream(UserId owner, ConversationId id, ChatInput input, ReplyListener listener) {
         Objects.requireNonNull(listener, "listener");
         Prepared turn = prepare(owner, id, input);
-        return model.stream(turn.request, new PersistingListener(turn, listener));
+        try {
+            return model.stream(turn.request, new PersistingListener(turn, listener));
+        } catch (RuntimeException e) {
+            conversations.endTurn(id, turn.turnId);
+            throw e;
+        }
     }
 
     public ModelSettings settings(UserId user) {
@@ -145,7 +156,7 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question) {
+    private record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question, String turnId) {
     }
 
     private Prepared prepare(UserId owner, ConversationId id, ChatInput input) {
@@ -165,9 +176,20 @@ public final class ChatEngine implements AutoCloseable {
         ModelEndpoint endpoint = catalog.endpoint(mine);
         ContextWindow.Prompt prompt = contextWindow.build(endpoint.contextWindow(), maxTokens, conversation.systemPrompt(),
                 before -> conversations.recent(id, before, ContextWindow.PAGE), text);
-        Message question = conversations.append(id, NewMessage.of(Role.USER, text, now()));
-        ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
-        return new Prepared(conversation, endpoint, request, question);
+        String turnId = java.util.UUID.randomUUID().toString();
+        Instant now = now();
+        if (!conversations.beginTurn(id, turnId, now, now.plus(turnTimeout))) {
+            throw new ConflictException("turn_in_progress",
+                    "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
+        }
+        try {
+            Message question = conversations.append(id, NewMessage.of(Role.USER, text, now));
+            ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
+            return new Prepared(conversation, endpoint, request, question, turnId);
+        } catch (RuntimeException e) {
+            conversations.endTurn(id, turnId);
+            throw e;
+        }
     }
 
     private void afterTurn(Prepared turn, String answer) {
@@ -208,9 +230,11 @@ public final class ChatEngine implements AutoCloseable {
                         now(), completion.usage().promptTokens(), completion.usage().completionTokens()));
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "storing the reply of " + turn.conversation.id() + " failed", e);
+                conversations.endTurn(turn.conversation.id(), turn.turnId);
                 downstream.onError(new ChatException("storage_failed", "The reply could not be saved; please try again."));
                 return;
             }
+            conversations.endTurn(turn.conversation.id(), turn.turnId);
             downstream.onComplete(answer);
             afterTurn(turn, completion.text());
         }
@@ -224,6 +248,11 @@ public final class ChatEngine implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.log(Level.ERROR, "storing the partial reply of " + turn.conversation.id() + " failed", e);
                 }
+            }
+            try {
+                conversations.endTurn(turn.conversation.id(), turn.turnId);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "freeing " + turn.conversation.id() + " failed; it frees itself when the turn expires", e);
             }
             downstream.onError(error);
         }
@@ -243,6 +272,7 @@ public final class ChatEngine implements AutoCloseable {
         private String defaultTitle = "新对话";
         private TokenCounter tokenCounter;
         private Clock clock = Clock.systemUTC();
+        private java.time.Duration turnTimeout = java.time.Duration.ofMinutes(20);
 
         private Builder(ConversationStore conversations, SettingsStore settings, ChatModel model) {
             this.conversations = Objects.requireNonNull(conversations, "conversations");
@@ -296,6 +326,15 @@ public final class ChatEngine implements AutoCloseable {
 
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How long a turn may hold its conversation before another turn may start anyway (a crashed
+         * server's turns expire); longer than the model's total timeout. Default 20 minutes.
+         */
+        public Builder turnTimeout(java.time.Duration timeout) {
+            this.turnTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 

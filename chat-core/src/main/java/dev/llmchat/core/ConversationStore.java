@@ -37,6 +37,16 @@ public interface ConversationStore {
     /** Up to {@code limit} messages with an id below {@code beforeId}, newest first (for building prompts). */
     List<Message> recent(ConversationId id, long beforeId, int limit);
 
+    /**
+     * Marks a turn as running in the conversation, unless another turn holds it and has not expired;
+     * returns whether {@code turnId} got it. Atomic across every server sharing the database, so turns
+     * of one conversation never interleave. {@code expiresAt} frees a conversation whose server died.
+     */
+    boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt);
+
+    /** Frees the conversation if {@code turnId} still holds it. */
+    void endTurn(ConversationId id, String turnId);
+
     /** Sets the title only if it still is {@code expected} (so a title the user chose meanwhile is kept). */
     boolean retitle(ConversationId id, String expected, String title);
 }

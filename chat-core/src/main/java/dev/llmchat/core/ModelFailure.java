@@ -20,6 +20,8 @@ public enum ModelFailure {
     PROTOCOL(false),
     /** The server closed the stream before finishing the reply. */
     INCOMPLETE(true),
+    /** The endpoint is on a network this server does not call for users (loopback, private, metadata…). */
+    BLOCKED(false),
     /** The call was cancelled by us (the client left or asked to stop). */
     CANCELLED(false);
 
