@@ -33,7 +33,7 @@ public final class ChatEngine implements AutoCloseable {
 
     private ChatEngine(Builder b) {
         this.conversations = b.conversations;
-        this.settings = b.settings;
+        this.settings = b.cipher == null ? b.settings : new SealedSettings(b.settings, b.cipher);
         this.model = b.model;
         this.catalog = new ModelCatalog(b.presets, b.defaultMaxTokens, b.customContextWindow);
         this.contextWindow = new ContextWindow(b.tokenCounter != null ? b.tokenCounter : new JtokkitTokenCounter());
@@ -57,6 +57,8 @@ public final class ChatEngine implements AutoCloseable {
         String t = title == null || title.isBlank() ? defaultTitle : title.strip();
         String p = systemPrompt == null ? "" : systemPrompt.strip();
         if (t.length() > 200) throw new InvalidInputException("invalid_title", "title must be at most 200 characters");
+        Text.check("title", t);
+        Text.check("system_prompt", p);
         if (p.length() > maxMessageChars) throw new InvalidInputException("invalid_system_prompt", "system_prompt is too long (at most " + maxMessageChars + " characters)");
         Conversation created = conversations.create(ConversationId.random(), owner, t, p, now());
         if (retention > 0) {
@@ -165,6 +167,7 @@ public final class ChatEngine implements AutoCloseable {
         if (text.length() > maxMessageChars) {
             throw new InvalidInputException("message_too_long", "message is too long (at most " + maxMessageChars + " characters)");
         }
+        Text.check("message", text);
         double temperature = input.temperature().orElse(defaultTemperature);
         if (!(temperature >= 0 && temperature <= 2)) throw new InvalidInputException("invalid_temperature", "temperature must be between 0 and 2");
         ModelSettings mine = settings(owner);
@@ -273,6 +276,7 @@ public final class ChatEngine implements AutoCloseable {
         private TokenCounter tokenCounter;
         private Clock clock = Clock.systemUTC();
         private java.time.Duration turnTimeout = java.time.Duration.ofMinutes(20);
+        private SecretCipher cipher;
 
         private Builder(ConversationStore conversations, SettingsStore settings, ChatModel model) {
             this.conversations = Objects.requireNonNull(conversations, "conversations");
@@ -335,6 +339,12 @@ public final class ChatEngine implements AutoCloseable {
          */
         public Builder turnTimeout(java.time.Duration timeout) {
             this.turnTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Encrypts users' custom API keys at rest (the server always sets one; embedders may). */
+        public Builder secretCipher(SecretCipher cipher) {
+            this.cipher = cipher;
             return this;
         }
 
