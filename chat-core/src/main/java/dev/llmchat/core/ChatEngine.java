@@ -97,9 +97,16 @@ public final class ChatEngine implements AutoCloseable {
     public Turn reply(UserId owner, ConversationId id, ChatInput input) {
         Prepared turn = prepare(owner, id, input);
         try {
-            ChatCompletion completion = model.complete(turn.request);
+            ChatCompletion completion;
+            try {
+                completion = model.complete(turn.request);
+            } catch (ModelException e) {
+                logTurn(turn, false, outcome(e), e.upstreamStatus(), Usage.UNKNOWN, 0);
+                throw e;
+            }
             Message answer = conversations.append(id, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
                     completion.usage().promptTokens(), completion.usage().completionTokens()));
+            logTurn(turn, false, "complete", 200, completion.usage(), completion.text().length());
             afterTurn(turn, completion.text());
             return new Turn(turn.question, answer);
         } finally {
@@ -158,10 +165,23 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question, String turnId) {
+    private record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question, String turnId, long startNanos) {
+    }
+
+    /** One structured line per turn; never the key, never the text. */
+    private static void logTurn(Prepared turn, boolean streamed, String outcome, int upstreamStatus, Usage usage, int replyChars) {
+        LOG.log(Level.INFO, "turn conversation={0} model={1} stream={2} outcome={3} upstream_status={4} latency_ms={5} prompt_tokens={6} completion_tokens={7} reply_chars={8}",
+                turn.conversation.id(), turn.endpoint.model(), streamed, outcome, upstreamStatus == 0 ? "-" : Integer.toString(upstreamStatus),
+                Long.toString((System.nanoTime() - turn.startNanos) / 1_000_000), usage.known() ? Integer.toString(usage.promptTokens()) : "-",
+                usage.known() ? Integer.toString(usage.completionTokens()) : "-", Integer.toString(replyChars));
+    }
+
+    private static String outcome(ModelException e) {
+        return e.failure().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private Prepared prepare(UserId owner, ConversationId id, ChatInput input) {
+        long startNanos = System.nanoTime();
         String text = input.message();
         if (text.isBlank()) throw new InvalidInputException("invalid_message", "message must not be empty");
         if (text.length() > maxMessageChars) {
@@ -188,7 +208,7 @@ public final class ChatEngine implements AutoCloseable {
         try {
             Message question = conversations.append(id, NewMessage.of(Role.USER, text, now));
             ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
-            return new Prepared(conversation, endpoint, request, question, turnId);
+            return new Prepared(conversation, endpoint, request, question, turnId, startNanos);
         } catch (RuntimeException e) {
             conversations.endTurn(id, turnId);
             throw e;
@@ -238,6 +258,7 @@ public final class ChatEngine implements AutoCloseable {
                 return;
             }
             conversations.endTurn(turn.conversation.id(), turn.turnId);
+            logTurn(turn, true, "complete", 200, completion.usage(), completion.text().length());
             downstream.onComplete(answer);
             afterTurn(turn, completion.text());
         }
@@ -257,6 +278,7 @@ public final class ChatEngine implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "freeing " + turn.conversation.id() + " failed; it frees itself when the turn expires", e);
             }
+            logTurn(turn, true, outcome(error), error.upstreamStatus(), Usage.UNKNOWN, partialText.length());
             downstream.onError(error);
         }
     }
