@@ -9,20 +9,22 @@ import dev.llmchat.llm.internal.OpenAiClient;
 import dev.llmchat.llm.internal.Timeouts;
 import java.time.Duration;
 import java.util.Objects;
+import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 
 /**
  * A {@link ChatModel} for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI…), streaming
  * over server-sent events. Build one per application with {@link #create()} or {@link #builder()}, share it
- * by all users (every request names its own endpoint and key), and {@link #close()} it at shutdown. Failures
- * arrive as {@link dev.llmchat.core.ModelException}s whose messages an end user can act on.
+ * by all users (every request names its own endpoint and key), and {@link #close()} it at shutdown. Endpoints
+ * users chose themselves reach only what its {@link OutboundPolicy} allows. Failures arrive as
+ * {@link dev.llmchat.core.ModelException}s whose messages an end user can act on.
  */
 public final class OpenAiChatModel implements ChatModel, AutoCloseable {
     private final OpenAiClient client;
 
     private OpenAiChatModel(Builder b) {
-        this.client = new OpenAiClient(b.okHttpClient, new Timeouts(b.connectTimeout, b.firstTokenTimeout, b.idleTimeout, b.totalTimeout),
-                b.maxConcurrentCalls, b.userAgent);
+        this.client = new OpenAiClient(b.okHttpClient, b.dns, b.outboundPolicy.destinations(),
+                new Timeouts(b.connectTimeout, b.firstTokenTimeout, b.idleTimeout, b.totalTimeout), b.maxConcurrentCalls, b.userAgent);
     }
 
     /** A model with the defaults of {@link Builder}. */
@@ -61,6 +63,8 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         private int maxConcurrentCalls = 10_000;
         private String userAgent = "llm-chat";
         private OkHttpClient okHttpClient;
+        private Dns dns;
+        private OutboundPolicy outboundPolicy = OutboundPolicy.publicOnly();
 
         private Builder() {
         }
@@ -102,9 +106,25 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
             return this;
         }
 
-        /** A client whose connection pool (and other settings) to share; timeouts, redirects and dispatcher are ours. */
+        /**
+         * A client whose connection pool (and other settings) to share; timeouts, redirects and dispatcher are ours.
+         * Calls to untrusted endpoints leave its interceptors, authenticator and cookies out (they could carry the
+         * operator's credentials to a user's server) and, unless the policy is unrestricted, its proxy too.
+         */
         public Builder okHttpClient(OkHttpClient client) {
             this.okHttpClient = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** Where untrusted endpoints may connect (default {@link OutboundPolicy#publicOnly()}). */
+        public Builder outboundPolicy(OutboundPolicy policy) {
+            this.outboundPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The resolver for all calls (default: the shared client's, else the system's); untrusted ones get its answers filtered by the policy. */
+        public Builder dns(Dns dns) {
+            this.dns = Objects.requireNonNull(dns, "dns");
             return this;
         }
 

@@ -101,6 +101,8 @@ final class Failures {
      * unfinished reply rather than an unreachable server; {@code readTimeout} is the limit OkHttp enforced.
      */
     static ModelException fromIo(IOException e, Target target, boolean responded, Duration readTimeout, Duration total, int status) {
+        Optional<BlockedAddressException> blocked = find(e, BlockedAddressException.class);
+        if (blocked.isPresent()) return blocked(blocked.get().kind(), e);
         String where = target.hostPort();
         ModelFailure kind;
         String message;
@@ -160,6 +162,15 @@ final class Failures {
         return new ModelException(ModelFailure.INCOMPLETE, CLOSED_EARLY, status, Optional.empty(), null);
     }
 
+    /** An untrusted endpoint led to an address the outbound policy forbids. */
+    static ModelException blocked(AddressKind kind, Throwable cause) {
+        return new ModelException(ModelFailure.BLOCKED, blockedMessage(kind), 0, Optional.empty(), cause);
+    }
+
+    static String blockedMessage(AddressKind kind) {
+        return "The model URL points to " + kind.describe() + ", which this server does not call for custom models. Ask the operator to allow it.";
+    }
+
     static ModelException cancelled() {
         return new ModelException(ModelFailure.CANCELLED, "The reply was stopped before it finished.");
     }
@@ -207,6 +218,7 @@ final class Failures {
                     .orElse("Try again in a moment.");
             case UNAVAILABLE -> "Try again later.";
             case PROTOCOL -> "Check that the URL in your model settings points to an OpenAI-compatible server.";
+            case BLOCKED -> "Ask the operator to allow it.";
             case UNREACHABLE, INCOMPLETE, CANCELLED -> "Try again.";
         };
     }
@@ -228,10 +240,15 @@ final class Failures {
     }
 
     private static boolean has(Throwable e, Class<? extends Throwable> type) {
+        return find(e, type).isPresent();
+    }
+
+    /** {@code e} or one of its causes or suppressed exceptions (OkHttp keeps other routes' failures as suppressed). */
+    private static <T extends Throwable> Optional<T> find(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) return true;
-            for (Throwable s : t.getSuppressed()) if (type.isInstance(s)) return true;
+            if (type.isInstance(t)) return Optional.of(type.cast(t));
+            for (Throwable s : t.getSuppressed()) if (type.isInstance(s)) return Optional.of(type.cast(s));
         }
-        return false;
+        return Optional.empty();
     }
 }

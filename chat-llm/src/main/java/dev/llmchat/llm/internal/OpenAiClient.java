@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
+import okhttp3.Dns;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -26,9 +27,10 @@ import okhttp3.sse.EventSources;
 
 /**
  * The implementation behind {@code dev.llmchat.llm.OpenAiChatModel}; not API. Owns one OkHttpClient
- * (virtual-thread dispatcher, no redirects) with two variants that share its pool and dispatcher: one for
+ * (virtual-thread dispatcher, no redirects) with variants that share its pool and dispatcher: one for
  * whole replies (read timeout = first-token timeout, call timeout = total timeout) and one for streams,
- * whose deadlines the {@link Watchdog} enforces.
+ * whose deadlines the {@link Watchdog} enforces; each again as the {@link Outbound} variant for endpoints
+ * that are not trusted.
  */
 public final class OpenAiClient implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
@@ -39,14 +41,21 @@ public final class OpenAiClient implements AutoCloseable {
     private final ExecutorService executor;
     private final ConnectionPool pool;
     private final boolean ownsPool;
+    private final Destinations destinations;
     private final OkHttpClient blocking;
     private final EventSource.Factory events;
+    private final OkHttpClient untrustedBlocking;
+    private final EventSource.Factory untrustedEvents;
     private final Watchdog watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** {@code shared}: a caller's client whose pool (and settings) to reuse, or {@code null} for our own. */
-    public OpenAiClient(OkHttpClient shared, Timeouts timeouts, int maxConcurrentCalls, String userAgent) {
+    /**
+     * {@code shared}: a caller's client whose pool (and settings) to reuse, or {@code null} for our own;
+     * {@code dns}: the resolver, or {@code null} for the shared client's (else the system's).
+     */
+    public OpenAiClient(OkHttpClient shared, Dns dns, Destinations destinations, Timeouts timeouts, int maxConcurrentCalls, String userAgent) {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be positive");
+        this.destinations = Objects.requireNonNull(destinations, "destinations");
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("llm-chat-http-", 0).factory());
@@ -55,18 +64,19 @@ public final class OpenAiClient implements AutoCloseable {
         dispatcher.setMaxRequests(maxConcurrentCalls);
         dispatcher.setMaxRequestsPerHost(maxConcurrentCalls);
         this.ownsPool = shared == null;
-        OkHttpClient base = (shared == null ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(100, 5, TimeUnit.MINUTES)) : shared.newBuilder())
+        OkHttpClient.Builder builder = (shared == null ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(100, 5, TimeUnit.MINUTES)) : shared.newBuilder())
                 .dispatcher(dispatcher)
                 .connectTimeout(timeouts.connect())
                 .followRedirects(false)
-                .followSslRedirects(false)
-                .build();
+                .followSslRedirects(false);
+        if (dns != null) builder.dns(dns);
+        OkHttpClient base = builder.build();
+        OkHttpClient untrusted = Outbound.untrusted(base, destinations);
         this.pool = base.connectionPool();
-        this.blocking = base.newBuilder().readTimeout(timeouts.firstToken()).callTimeout(timeouts.total()).build();
-        this.events = EventSources.createFactory(base.newBuilder()
-                .readTimeout(timeouts.streamReadBackstop())
-                .callTimeout(Duration.ZERO)
-                .build());
+        this.blocking = blocking(base, timeouts);
+        this.events = events(base, timeouts);
+        this.untrustedBlocking = blocking(untrusted, timeouts);
+        this.untrustedEvents = events(untrusted, timeouts);
         this.watchdog = new Watchdog(timeouts.sweepInterval());
     }
 
@@ -74,18 +84,22 @@ public final class OpenAiClient implements AutoCloseable {
         ensureOpen();
         Target target = Target.of(request.endpoint());
         Request http = httpRequest(target, request, false);
+        boolean trusted = request.endpoint().trusted();
         long start = System.nanoTime();
         long first = 0;
         int status = 0;
         Usage usage = Usage.UNKNOWN;
         ModelException failure = null;
-        try (Response response = blocking.newCall(http).execute()) {
-            first = System.nanoTime();
-            status = response.code();
-            if (!response.isSuccessful()) throw Failures.fromResponse(target, response);
-            ChatCompletion completion = Wire.parseCompletion(response.body().string());
-            usage = completion.usage();
-            return completion;
+        try {
+            if (!trusted) destinations.checkLiteral(target.url().host());
+            try (Response response = (trusted ? blocking : untrustedBlocking).newCall(http).execute()) {
+                first = System.nanoTime();
+                status = response.code();
+                if (!response.isSuccessful()) throw Failures.fromResponse(target, response);
+                ChatCompletion completion = Wire.parseCompletion(response.body().string());
+                usage = completion.usage();
+                return completion;
+            }
         } catch (IOException e) {
             throw failure = Failures.fromIo(e, target, status != 0, timeouts.firstToken(), timeouts.total(), status);
         } catch (ModelException e) {
@@ -98,6 +112,7 @@ public final class OpenAiClient implements AutoCloseable {
     public ChatStream stream(ChatRequest request, ChatStreamListener listener) {
         Objects.requireNonNull(listener, "listener");
         ensureOpen();
+        boolean trusted = request.endpoint().trusted();
         Target target;
         Request http;
         try {
@@ -107,8 +122,17 @@ public final class OpenAiClient implements AutoCloseable {
             listener.onError(e, "");
             return ENDED;
         }
+        if (!trusted) {
+            try {
+                destinations.checkLiteral(target.url().host());
+            } catch (ModelException e) {
+                CallLog.ended(target, true, 0, System.nanoTime(), 0, Usage.UNKNOWN, e);
+                listener.onError(e, "");
+                return ENDED;
+            }
+        }
         StreamCall call = new StreamCall(target, timeouts, listener);
-        call.start(events, http);
+        call.start(trusted ? events : untrustedEvents, http);
         watchdog.watch(call);
         return call;
     }
@@ -120,6 +144,17 @@ public final class OpenAiClient implements AutoCloseable {
         watchdog.close();
         executor.shutdown();
         if (ownsPool) pool.evictAll();
+    }
+
+    private static OkHttpClient blocking(OkHttpClient base, Timeouts timeouts) {
+        return base.newBuilder().readTimeout(timeouts.firstToken()).callTimeout(timeouts.total()).build();
+    }
+
+    private static EventSource.Factory events(OkHttpClient base, Timeouts timeouts) {
+        return EventSources.createFactory(base.newBuilder()
+                .readTimeout(timeouts.streamReadBackstop())
+                .callTimeout(Duration.ZERO)
+                .build());
     }
 
     private Request httpRequest(Target target, ChatRequest request, boolean stream) {

@@ -8,6 +8,8 @@ import okhttp3.HttpUrl;
 /** Where a call goes: the normalised {@code …/chat/completions} URL and the model name. Holds no key. */
 record Target(HttpUrl url, String model) {
     private static final String SUFFIX = "/chat/completions";
+    static final String NOT_HTTP_URL = "The model URL is not a valid http:// or https:// URL (for example "
+            + "http://localhost:8000/v1). Check the URL in your model settings.";
 
     static Target of(ModelEndpoint endpoint) {
         return new Target(chatCompletionsUrl(endpoint.url()), endpoint.model());
@@ -20,8 +22,7 @@ record Target(HttpUrl url, String model) {
     static HttpUrl chatCompletionsUrl(String raw) {
         HttpUrl url = raw == null ? null : HttpUrl.parse(raw.strip());
         if (url == null) {
-            throw new ModelException(ModelFailure.REJECTED, "The model URL is not a valid http:// or https:// URL (for example "
-                    + "http://localhost:8000/v1). Check the URL in your model settings.");
+            throw new ModelException(ModelFailure.REJECTED, NOT_HTTP_URL);
         }
         String path = url.encodedPath();
         while (path.endsWith("/")) path = path.substring(0, path.length() - 1);
