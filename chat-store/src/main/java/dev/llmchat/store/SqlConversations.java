@@ -161,6 +161,19 @@ final class SqlConversations {
                 .mapTo(Message.class).list());
     }
 
+    /** One conditional UPDATE: the row lock decides between racing servers, and the loser's WHERE no longer matches. */
+    boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE conversations SET turn_id = :turn, turn_expires_at = :expiresAt
+                        WHERE session_id = :id AND (turn_id IS NULL OR turn_expires_at <= :now)""")
+                .bind("id", id).bind("turn", turnId).bind("now", now).bind("expiresAt", expiresAt).execute() > 0);
+    }
+
+    void endTurn(ConversationId id, String turnId) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE conversations SET turn_id = NULL, turn_expires_at = NULL WHERE session_id = :id AND turn_id = :turn")
+                .bind("id", id).bind("turn", turnId).execute());
+    }
+
     boolean retitle(ConversationId id, String expected, String title) {
         return jdbi.withHandle(h -> h.createUpdate("UPDATE conversations SET title = :title WHERE session_id = :id AND title = :expected")
                 .bind("id", id).bind("expected", expected).bind("title", title).execute() > 0);

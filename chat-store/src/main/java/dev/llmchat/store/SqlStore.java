@@ -18,24 +18,30 @@ import dev.llmchat.core.UserStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.util.Set;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.migration.JavaMigration;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The SQL implementation of the core's stores: {@link #open} it once with the {@code DATABASE_URL} (see
- * {@link DatabaseUrl}), share it (it is thread-safe and pools its connections) and {@link #close} it at
- * shutdown. Opening creates or upgrades the schema; the store records its migrations in its own table,
- * {@code llmchat_schema_history}, so it can share a database with an application that uses Flyway itself.
- * Only SQLite is supported so far.
+ * The SQL implementation of the core's stores, on SQLite, PostgreSQL or MySQL/MariaDB: {@link #open} it once
+ * with the {@code DATABASE_URL} (see {@link DatabaseUrl}), share it (it is thread-safe and pools its
+ * connections) and {@link #close} it at shutdown. Opening creates or upgrades the schema, recording its
+ * migrations in its own table, {@code llmchat_schema_history}, so it can share a database with an application
+ * that uses Flyway itself; a database of the original Python backend is upgraded in place (its tables are kept
+ * as {@code legacy_conversations}, {@code legacy_messages} and {@code legacy_user_configs}, which can be dropped
+ * once the upgrade is verified; see {@link StoreOptions}). The PostgreSQL and MariaDB JDBC drivers are optional
+ * dependencies: add the one you need.
  */
 public final class SqlStore implements ConversationStore, UserStore, SettingsStore, AutoCloseable {
     static final String HISTORY_TABLE = "llmchat_schema_history";
@@ -44,13 +50,15 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     private static final int HEALTH_TIMEOUT_SECONDS = 2;
 
     private final HikariDataSource pool;
+    private final DatabaseUrl.Kind kind;
     private final Jdbi jdbi;
     private final SqlConversations conversations;
     private final SqlUsers users;
     private final SqlSettings settings;
 
-    private SqlStore(HikariDataSource pool) {
+    private SqlStore(HikariDataSource pool, DatabaseUrl.Kind kind) {
         this.pool = pool;
+        this.kind = kind;
         this.jdbi = Mapping.configure(Jdbi.create(pool));
         this.conversations = new SqlConversations(jdbi);
         this.users = new SqlUsers(jdbi);
@@ -58,28 +66,52 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     /**
-     * Parses the URL, connects and brings the schema up to date.
+     * Parses the URL, connects and brings the schema up to date, with {@link StoreOptions#DEFAULTS}.
      *
-     * @throws IllegalArgumentException when the URL is not understood or names a database not supported yet
+     * @throws IllegalArgumentException when the URL is not understood
+     * @throws IllegalStateException when the database cannot be used (its driver is missing, it holds tables of
+     *         another application by the store's names, an upgrade failed)
      */
     public static SqlStore open(String databaseUrl) {
-        return open(DatabaseUrl.parse(databaseUrl));
+        return open(DatabaseUrl.parse(databaseUrl), StoreOptions.DEFAULTS);
     }
 
-    /** Connects and brings the schema up to date. @throws IllegalArgumentException for a database not supported yet */
+    /** As {@link #open(String)}, with options for upgrading a database of the original Python backend. */
+    public static SqlStore open(String databaseUrl, StoreOptions options) {
+        return open(DatabaseUrl.parse(databaseUrl), options);
+    }
+
+    /** Connects and brings the schema up to date, with {@link StoreOptions#DEFAULTS}. */
     public static SqlStore open(DatabaseUrl url) {
-        if (url.kind() != DatabaseUrl.Kind.SQLITE) {
-            throw new IllegalArgumentException("The database URL is for " + url.kind()
-                    + ", but PostgreSQL/MySQL support is not built yet; use a sqlite:/// URL");
-        }
-        HikariDataSource pool = SqlitePool.open(url);
+        return open(url, StoreOptions.DEFAULTS);
+    }
+
+    /** Connects and brings the schema up to date. */
+    public static SqlStore open(DatabaseUrl url, StoreOptions options) {
+        HikariDataSource pool = switch (url.kind()) {
+            case SQLITE -> SqlitePool.open(url);
+            case POSTGRESQL, MYSQL -> ServerPool.open(url);
+        };
         try {
-            migrate(pool, url.kind());
-            return new SqlStore(pool);
+            migrate(pool, url.kind(), options);
+            return new SqlStore(pool, url.kind());
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    /**
+     * Copies every account, conversation, message and setting of {@code from}, ids included, into {@code to},
+     * which must be empty (just opened on a new database), and moves {@code to}'s id sequences past them; to
+     * move from one database to another, e.g. SQLite to PostgreSQL. Rows are streamed in batches, in one
+     * transaction on {@code to}: if the copy fails, {@code to} stays empty. Stop the servers using {@code from}
+     * first, or the copy misses what they write meanwhile.
+     *
+     * @throws IllegalStateException when {@code to} holds any row, or the copy failed
+     */
+    public static void copy(SqlStore from, SqlStore to) {
+        StoreCopy.copy(from.pool, from.kind, to.pool, to.kind);
     }
 
     /** Whether the database answers a trivial query within a couple of seconds; never throws. */
@@ -149,6 +181,16 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     @Override
+    public boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt) {
+        return conversations.beginTurn(id, turnId, now, expiresAt);
+    }
+
+    @Override
+    public void endTurn(ConversationId id, String turnId) {
+        conversations.endTurn(id, turnId);
+    }
+
+    @Override
     public boolean retitle(ConversationId id, String expected, String title) {
         return conversations.retitle(id, expected, title);
     }
@@ -183,40 +225,46 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
         settings.save(user, modelSettings);
     }
 
-    private static void migrate(DataSource dataSource, DatabaseUrl.Kind kind) {
-        refuseLegacySchema(dataSource);
-        MigrateResult result = Flyway.configure(SqlStore.class.getClassLoader())
+    private static void migrate(DataSource dataSource, DatabaseUrl.Kind kind, StoreOptions options) {
+        List<JavaMigration> legacy = List.of(new LegacySetAside(kind), new LegacyImport(kind, options, Clock.systemUTC()));
+        Flyway flyway = Flyway.configure(SqlStore.class.getClassLoader())
                 .dataSource(dataSource)
                 .table(HISTORY_TABLE)
                 .locations("classpath:dev/llmchat/store/migration/" + kind.name().toLowerCase(Locale.ROOT))
+                .javaMigrations(legacy.toArray(JavaMigration[]::new))
                 .failOnMissingLocations(true)
-                // A database that already holds the host application's tables is fine: start our history at 0.
+                // A database that already holds tables (the host application's, the Python backend's) is fine:
+                // start our history at 0, then V1 sets the Python backend's tables aside.
                 .baselineOnMigrate(true)
                 .baselineVersion("0")
-                .load()
-                .migrate();
-        if (result.migrationsExecuted > 0) {
-            LOG.log(Level.INFO, "applied {0} schema migration(s); schema is at version {1}", result.migrationsExecuted, result.targetSchemaVersion);
-        }
-    }
-
-    /** Until upgrading the Python backend's databases in place is built, leave them untouched rather than half-migrated. */
-    private static void refuseLegacySchema(DataSource dataSource) {
-        try (Connection connection = dataSource.getConnection()) {
-            DatabaseMetaData meta = connection.getMetaData();
-            if (hasTable(meta, "conversations") && !hasTable(meta, HISTORY_TABLE)) {
-                throw new IllegalStateException("The database already holds a 'conversations' table but no " + HISTORY_TABLE
-                        + " table: it was probably created by the original Python backend, and upgrading such a database"
-                        + " is not supported yet; point DATABASE_URL at a new file");
+                .load();
+        try {
+            if (kind == DatabaseUrl.Kind.MYSQL) forgetFailuresOf(flyway, legacy);
+            MigrateResult result = flyway.migrate();
+            if (result.migrationsExecuted > 0) {
+                LOG.log(Level.INFO, "applied {0} schema migration(s); schema is at version {1}", result.migrationsExecuted, result.targetSchemaVersion);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the database's list of tables: " + e.getMessage(), e);
+        } catch (FlywayException e) {
+            // Our own migrations explain what is wrong with the database in one sentence: show that one.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalStateException ours) throw new IllegalStateException(ours.getMessage(), e);
+            }
+            throw e;
         }
     }
 
-    private static boolean hasTable(DatabaseMetaData meta, String name) throws SQLException {
-        try (ResultSet tables = meta.getTables(null, null, name, new String[] {"TABLE"})) {
-            return tables.next();
+    /**
+     * MySQL cannot roll DDL back, so Flyway records a failed migration there and refuses to go on until someone
+     * runs "repair". The legacy migrations change nothing when they fail (one RENAME TABLE statement; one
+     * transaction of inserts), so their failure is forgotten and they run again. A failed V2 still needs a person.
+     */
+    private static void forgetFailuresOf(Flyway flyway, List<JavaMigration> atomic) {
+        Set<MigrationVersion> versions = atomic.stream().map(JavaMigration::getVersion).collect(Collectors.toSet());
+        boolean failed = Arrays.stream(flyway.info().all())
+                .anyMatch(m -> m.getState() == MigrationState.FAILED && versions.contains(m.getVersion()));
+        if (failed) {
+            LOG.log(Level.WARNING, "an earlier upgrade of the Python backend's tables failed without changing anything; trying again");
+            flyway.repair();
         }
     }
 }

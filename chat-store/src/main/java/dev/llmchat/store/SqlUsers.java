@@ -5,11 +5,15 @@ import dev.llmchat.core.NewUser;
 import dev.llmchat.core.User;
 import dev.llmchat.core.UserId;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementException;
 
-/** Accounts. The username column's unique, case-insensitive constraint is the only judge of "taken". */
+/**
+ * Accounts. Usernames are compared through {@code username_key}, the username in lower case as Java folds it
+ * (the same on every database, Unicode included); its unique index is the only judge of "taken".
+ */
 final class SqlUsers {
     private static final String COLUMNS = "id, username, email, password_hash, is_active, is_admin, created_at";
 
@@ -23,9 +27,10 @@ final class SqlUsers {
         Instant at = Mapping.truncate(user.createdAt());
         try {
             long id = jdbi.withHandle(h -> h.createUpdate("""
-                            INSERT INTO users (username, email, password_hash, is_active, is_admin, created_at)
-                            VALUES (:username, :email, :passwordHash, :active, :admin, :at)""")
-                    .bind("username", user.username()).bind("email", user.email()).bind("passwordHash", user.passwordHash())
+                            INSERT INTO users (username, username_key, email, password_hash, is_active, is_admin, created_at)
+                            VALUES (:username, :key, :email, :passwordHash, :active, :admin, :at)""")
+                    .bind("username", user.username()).bind("key", key(user.username()))
+                    .bind("email", user.email()).bind("passwordHash", user.passwordHash())
                     .bind("active", true).bind("admin", user.admin()).bind("at", at)
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
             return new User(new UserId(id), user.username(), user.email(), user.passwordHash(), true, user.admin(), at);
@@ -40,10 +45,14 @@ final class SqlUsers {
                 .bind("id", id).mapTo(User.class).findOne());
     }
 
-    /** Case-insensitive through the column's collation, which also lets the lookup use the unique index. */
     Optional<User> findByUsername(String username) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM users WHERE username = :username")
-                .bind("username", username).mapTo(User.class).findOne());
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM users WHERE username_key = :key")
+                .bind("key", key(username)).mapTo(User.class).findOne());
+    }
+
+    /** What makes two usernames the same; {@code Locale.ROOT}, so the key never depends on the machine's locale. */
+    static String key(String username) {
+        return username.toLowerCase(Locale.ROOT);
     }
 
     long count() {

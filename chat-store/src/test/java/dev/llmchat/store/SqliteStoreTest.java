@@ -14,17 +14,26 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** The store contract on SQLite files, plus what only SQLite has: a file, its pragmas, its migrations. */
 final class SqliteStoreTest extends StoreContractTest {
     @TempDir
     Path dir;
+    private int databases;
 
     @Override
     protected SqlStore newStore() {
         return SqlStore.open("sqlite:///" + dir.resolve("chat.db"));
+    }
+
+    @Override
+    protected String newDatabaseUrl() {
+        return "sqlite:///" + dir.resolve("other-" + ++databases + ".db");
+    }
+
+    @Override
+    protected String legacyScript() {
+        return "legacy/sqlite.sql";
     }
 
     @Test
@@ -34,7 +43,7 @@ final class SqliteStoreTest extends StoreContractTest {
                 .mapTo(String.class).list());
 
         assertThat(tables).containsExactly("conversations", "llmchat_schema_history", "messages", "user_configs", "users");
-        assertThat(migrationsApplied()).isEqualTo(1);
+        assertThat(migrationsApplied()).isEqualTo(3);
     }
 
     @Test
@@ -44,7 +53,7 @@ final class SqliteStoreTest extends StoreContractTest {
         try (SqlStore reopened = SqlStore.open("sqlite:///" + dir.resolve("chat.db"))) {
             store = reopened;
             assertThat(reopened.findByUsername("alice")).isPresent();
-            assertThat(migrationsApplied()).isEqualTo(1);
+            assertThat(migrationsApplied()).isEqualTo(3);
         } finally {
             store = null;
         }
@@ -91,28 +100,32 @@ final class SqliteStoreTest extends StoreContractTest {
     }
 
     @Test
-    void a_database_of_the_python_backend_is_refused_and_left_untouched() throws Exception {
-        Path legacy = dir.resolve("conversation.db");
-        execute(legacy, "CREATE TABLE conversations (id INTEGER PRIMARY KEY, session_id TEXT)");
+    void a_conversations_table_of_another_application_is_refused_and_left_as_it_is() throws Exception {
+        Path foreign = dir.resolve("foreign.db");
+        execute(foreign, "CREATE TABLE conversations (id INTEGER PRIMARY KEY, topic TEXT)", "INSERT INTO conversations VALUES (1, 'x')");
 
-        assertThatThrownBy(() -> SqlStore.open("sqlite:///" + legacy))
+        assertThatThrownBy(() -> SqlStore.open("sqlite:///" + foreign))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("original Python backend");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + legacy);
+                .hasMessageContaining("neither LLM Chat's nor the original Python backend's");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + foreign);
              ResultSet tables = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
             List<String> names = new ArrayList<>();
             while (tables.next()) names.add(tables.getString("TABLE_NAME"));
-            assertThat(names).containsExactly("conversations");
+            assertThat(names).containsExactlyInAnyOrder("conversations", SqlStore.HISTORY_TABLE);
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"postgresql://u:p@db:5432/chat", "mysql+pymysql://u:p@db/chat", "mariadb://db/chat",
-            "jdbc:postgresql://db/chat", "jdbc:mysql://db/chat"})
-    void server_databases_are_recognised_but_refused_for_now(String url) {
-        assertThatThrownBy(() -> SqlStore.open(url))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageEndingWith("PostgreSQL/MySQL support is not built yet; use a sqlite:/// URL");
+    @Test
+    void the_python_backends_indexes_stay_with_the_legacy_tables() throws Exception {
+        try (SqlStore upgraded = SqlStore.open(legacyDatabase(), LEGACY_OPTIONS)) {
+            List<String> indexes = upgraded.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT name || ' on ' || tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix!_%' ESCAPE '!' ORDER BY name")
+                    .mapTo(String.class).list());
+
+            assertThat(indexes).containsExactly("ix_conversations_id on legacy_conversations", "ix_conversations_session_id on legacy_conversations",
+                    "ix_messages_id on legacy_messages", "ix_user_configs_id on legacy_user_configs",
+                    "ix_user_configs_user_identifier on legacy_user_configs");
+        }
     }
 
     private static void execute(Path file, String... statements) throws SQLException {

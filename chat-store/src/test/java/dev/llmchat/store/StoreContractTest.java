@@ -20,28 +20,43 @@ import dev.llmchat.core.Role;
 import dev.llmchat.core.SearchHit;
 import dev.llmchat.core.User;
 import dev.llmchat.core.UserId;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.TimeZone;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.api.configuration.Configuration;
+import org.flywaydb.core.api.migration.Context;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link SqlStore}, whatever its database, must do. A subclass per database supplies a fresh,
- * empty, migrated store for each test.
+ * empty, migrated store for each test, and new empty databases for the upgrade and copy tests.
  */
 abstract class StoreContractTest {
     static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+    static final StoreOptions LEGACY_OPTIONS = new StoreOptions("legacy", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "新对话");
 
     SqlStore store;
     UserId alice;
@@ -49,6 +64,17 @@ abstract class StoreContractTest {
 
     /** A new store over an empty database. */
     protected abstract SqlStore newStore();
+
+    /** The URL of another new database of the same kind, without any table, which the subclass drops later. */
+    protected abstract String newDatabaseUrl();
+
+    /** The resource that creates the original Python backend's tables and data on this kind of database. */
+    protected abstract String legacyScript();
+
+    /** Whether the Python backend's DATETIMEs kept fractions of a second on this database (MySQL's did not). */
+    protected boolean legacyTimesHaveFractions() {
+        return true;
+    }
 
     @BeforeEach
     void openStore() {
@@ -96,6 +122,18 @@ abstract class StoreContractTest {
         user("carol");
 
         assertThat(store.count()).isEqualTo(3);
+    }
+
+    @Test
+    void usernames_are_unique_ignoring_case_beyond_ascii_and_keep_their_spelling() {
+        User polish = store.create(new NewUser("Łukasz", "", "hash", false, T0));
+        User chinese = store.create(new NewUser("小明🐼", "", "hash", false, T0));
+
+        assertThat(store.findByUsername("łUKASZ")).contains(polish);
+        assertThat(store.findByUsername("小明🐼")).contains(chinese);
+        assertThat(store.findByUsername("小明")).isEmpty();
+        assertThatThrownBy(() -> store.create(new NewUser("ŁUKASZ", "", "hash", false, T0))).isInstanceOf(ConflictException.class);
+        assertThat(store.findById(polish.id())).map(User::username).contains("Łukasz");
     }
 
     // ---- conversations
@@ -392,6 +430,94 @@ abstract class StoreContractTest {
         assertThat(store.history(c.id(), PageRequest.all()).items()).hasSize(threads * perThread);
     }
 
+    @Test
+    void instants_round_trip_exactly_whatever_the_time_zone_of_the_jvm() {
+        List<Instant> instants = List.of(Instant.parse("1969-07-20T20:17:40.001Z"), Instant.parse("2026-03-08T07:30:00Z"),
+                Instant.parse("2026-10-25T01:30:00.999Z"), Instant.parse("2999-12-31T23:59:59.999Z"));
+        TimeZone zone = TimeZone.getDefault();
+        try {
+            for (String id : List.of("America/New_York", "Asia/Kathmandu", "Pacific/Chatham")) {
+                TimeZone.setDefault(TimeZone.getTimeZone(id));
+                for (Instant at : instants) {
+                    Conversation c = store.create(ConversationId.random(), alice, id, "", at);
+                    Message m = store.append(c.id(), NewMessage.of(Role.USER, "m", at));
+
+                    assertThat(store.find(alice, c.id())).map(Conversation::createdAt).as(id).contains(at);
+                    assertThat(store.history(c.id(), PageRequest.all()).items()).as(id).containsExactly(m);
+                    assertThat(m.createdAt()).isEqualTo(at);
+                }
+            }
+        } finally {
+            TimeZone.setDefault(zone);
+        }
+    }
+
+    // ---- turns
+
+    @Test
+    void a_turn_holds_the_conversation_until_it_ends() {
+        Conversation c = conversation(alice, "c", T0);
+
+        assertThat(store.beginTurn(c.id(), "turn-1", T0, T0.plusSeconds(60))).isTrue();
+        assertThat(store.beginTurn(c.id(), "turn-2", T0.plusSeconds(1), T0.plusSeconds(61))).isFalse();
+        assertThat(store.beginTurn(c.id(), "turn-1", T0.plusSeconds(1), T0.plusSeconds(61))).isFalse();
+        store.endTurn(c.id(), "turn-1");
+
+        assertThat(store.beginTurn(c.id(), "turn-2", T0.plusSeconds(2), T0.plusSeconds(62))).isTrue();
+    }
+
+    @Test
+    void an_expired_turn_can_be_taken_over_and_then_cannot_free_the_conversation() {
+        Conversation c = conversation(alice, "c", T0);
+        store.beginTurn(c.id(), "dead-server", T0, T0.plusSeconds(60));
+
+        assertThat(store.beginTurn(c.id(), "early", T0.plusMillis(59_999), T0.plusSeconds(120))).isFalse();
+        assertThat(store.beginTurn(c.id(), "successor", T0.plusSeconds(60), T0.plusSeconds(120))).isTrue();
+        store.endTurn(c.id(), "dead-server");
+
+        assertThat(store.beginTurn(c.id(), "third", T0.plusSeconds(61), T0.plusSeconds(121))).isFalse();
+    }
+
+    @Test
+    void ending_a_turn_that_does_not_hold_the_conversation_does_nothing() {
+        Conversation c = conversation(alice, "c", T0);
+        Conversation other = conversation(alice, "other", T0);
+        store.beginTurn(c.id(), "turn-1", T0, T0.plusSeconds(60));
+
+        store.endTurn(c.id(), "turn-2");
+        store.endTurn(other.id(), "turn-1");
+        store.endTurn(ConversationId.random(), "turn-1");
+
+        assertThat(store.beginTurn(c.id(), "turn-2", T0, T0.plusSeconds(60))).isFalse();
+        assertThat(store.beginTurn(other.id(), "turn-3", T0, T0.plusSeconds(60))).isTrue();
+        assertThat(store.beginTurn(ConversationId.random(), "turn-4", T0, T0.plusSeconds(60))).isFalse();
+    }
+
+    @Test
+    @Timeout(30)
+    void of_eight_racing_turns_exactly_one_begins() throws Exception {
+        int threads = 8;
+        for (int round = 0; round < 5; round++) {
+            Conversation c = conversation(alice, "race " + round, T0);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> results = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    String turn = "turn-" + t;
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return store.beginTurn(c.id(), turn, T0, T0.plusSeconds(60));
+                    }));
+                }
+                start.countDown();
+            }
+
+            int won = 0;
+            for (Future<Boolean> r : results) won += r.get(1, TimeUnit.SECONDS) ? 1 : 0;
+            assertThat(won).as("round %d", round).isEqualTo(1);
+        }
+    }
+
     // ---- search
 
     @Test
@@ -472,6 +598,182 @@ abstract class StoreContractTest {
         assertThat(store.find(bob)).contains(keyless);
     }
 
+    // ---- upgrading a database of the original Python backend
+
+    @Test
+    void a_database_of_the_python_backend_is_upgraded_in_place_keeping_every_value() throws Exception {
+        String url = legacyDatabase();
+
+        try (SqlStore upgraded = SqlStore.open(url, LEGACY_OPTIONS)) {
+            LegacyFixture.assertImported(upgraded, LEGACY_OPTIONS, legacyTimesHaveFractions());
+            assertThat(tables(upgraded)).contains("legacy_conversations", "legacy_messages", "legacy_user_configs");
+            long legacyMessages = upgraded.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM legacy_messages").mapTo(Long.class).one());
+            assertThat(legacyMessages).isEqualTo(LegacyFixture.MESSAGES);
+        }
+    }
+
+    @Test
+    void opening_an_upgraded_database_again_changes_nothing() throws Exception {
+        String url = legacyDatabase();
+        try (SqlStore first = SqlStore.open(url, LEGACY_OPTIONS)) {
+            first.count();
+        }
+
+        try (SqlStore second = SqlStore.open(url, new StoreOptions("someone-else", "x", "untitled"))) {
+            LegacyFixture.assertImported(second, LEGACY_OPTIONS, legacyTimesHaveFractions());
+            assertThat(second.findByUsername("someone-else")).isEmpty();
+            assertThat(history(second)).containsExactly("0", "1", "2", "3");
+        }
+    }
+
+    @Test
+    void after_an_upgrade_new_rows_get_ids_that_do_not_collide() throws Exception {
+        try (SqlStore upgraded = SqlStore.open(legacyDatabase(), LEGACY_OPTIONS)) {
+            UserId owner = upgraded.findByUsername("legacy").orElseThrow().id();
+            Conversation old = upgraded.list(owner, PageRequest.all()).items().get(0);
+
+            User carol = upgraded.create(new NewUser("carol", "", "hash", false, T0));
+            Conversation fresh = upgraded.create(ConversationId.random(), carol.id(), "new", "", T0);
+            Message reply = upgraded.append(old.id(), NewMessage.of(Role.USER, "still here", T0));
+            Message first = upgraded.append(fresh.id(), NewMessage.of(Role.USER, "hello", T0));
+
+            assertThat(carol.id().value()).isGreaterThan(LegacyFixture.ACCOUNTS);
+            assertThat(List.of(reply.id(), first.id())).allSatisfy(id -> assertThat(id).isGreaterThan(LegacyFixture.MAX_MESSAGE_ID));
+            assertThat(rowId(upgraded, fresh.id())).isGreaterThan(LegacyFixture.MAX_CONVERSATION_ID);
+            assertThat(upgraded.history(old.id(), PageRequest.all()).items()).last().isEqualTo(reply);
+        }
+    }
+
+    @Test
+    void an_owner_column_of_later_python_versions_gives_conversations_to_those_accounts() throws Exception {
+        String url = legacyDatabase();
+        execute(url, "ALTER TABLE conversations ADD COLUMN user_identifier VARCHAR(255)",
+                "UPDATE conversations SET user_identifier = 'ALICE' WHERE id = 1",
+                "UPDATE conversations SET user_identifier = 'bob_from_python' WHERE id = 3");
+
+        try (SqlStore upgraded = SqlStore.open(url, LEGACY_OPTIONS)) {
+            User alice = upgraded.findByUsername("alice").orElseThrow();
+            User bobby = upgraded.findByUsername("bob_from_python").orElseThrow();
+            UserId legacy = upgraded.findByUsername("legacy").orElseThrow().id();
+
+            assertThat(titles(upgraded.list(alice.id(), PageRequest.all()))).containsExactly("周末去杭州玩 🏞️");
+            assertThat(titles(upgraded.list(bobby.id(), PageRequest.all()))).containsExactly("Kotlin vs. Java: 100% honest_take");
+            assertThat(titles(upgraded.list(legacy, PageRequest.all()))).containsExactly("Old client", "空对话", "新对话");
+            assertThat(bobby.passwordHash()).isEqualTo(StoreOptions.LOCKED_PASSWORD_HASH);
+            assertThat(upgraded.count()).isEqualTo(LegacyFixture.ACCOUNTS + 1);
+            assertThat(upgraded.find(alice.id())).isPresent();
+        }
+    }
+
+    @Test
+    void an_upgrade_that_fails_leaves_the_data_set_aside_and_completes_once_the_cause_is_fixed() throws Exception {
+        String url = legacyDatabase();
+        // The fallback id of conversation 5, whose session id is unusable, is taken: the import must fail.
+        execute(url, "INSERT INTO conversations (id, session_id, title, created_at, updated_at)"
+                + " VALUES (6, 'legacy-5', 'clash', '2025-10-06 00:00:00', '2025-10-06 00:00:00')");
+
+        assertThatThrownBy(() -> SqlStore.open(url, LEGACY_OPTIONS)).isInstanceOf(RuntimeException.class);
+        assertThat(tables(url)).contains("legacy_conversations", "conversations");
+        assertThat(rows(url, "users") + rows(url, "conversations") + rows(url, "messages")).isZero();
+        execute(url, "UPDATE legacy_conversations SET session_id = 'no-clash' WHERE id = 6");
+
+        try (SqlStore upgraded = SqlStore.open(url, LEGACY_OPTIONS)) {
+            UserId owner = upgraded.findByUsername("legacy").orElseThrow().id();
+            assertThat(upgraded.find(owner, new ConversationId("no-clash"))).map(Conversation::title).contains("clash");
+            upgraded.delete(owner, new ConversationId("no-clash"));
+            LegacyFixture.assertImported(upgraded, LEGACY_OPTIONS, legacyTimesHaveFractions());
+        }
+    }
+
+    @Test
+    void an_upgrade_interrupted_after_setting_the_tables_aside_completes_on_the_next_start() throws Exception {
+        // What V1 leaves behind if the process dies before Flyway records it: the tables set aside, no history.
+        String url = legacyDatabase();
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        try (Connection c = connect(url)) {
+            new LegacySetAside(parsed.kind()).migrate(new Context() {
+                @Override
+                public Configuration getConfiguration() {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public Connection getConnection() {
+                    return c;
+                }
+            });
+        }
+        assertThat(tables(url)).contains("legacy_conversations").doesNotContain("conversations", SqlStore.HISTORY_TABLE);
+
+        try (SqlStore upgraded = SqlStore.open(url, LEGACY_OPTIONS)) {
+            LegacyFixture.assertImported(upgraded, LEGACY_OPTIONS, legacyTimesHaveFractions());
+        }
+    }
+
+    @Test
+    void an_import_that_committed_without_being_recorded_is_not_repeated() throws Exception {
+        String url = legacyDatabase();
+        try (SqlStore first = SqlStore.open(url, LEGACY_OPTIONS)) {
+            first.jdbi().useHandle(h -> h.execute("DELETE FROM " + SqlStore.HISTORY_TABLE + " WHERE version = '3'"));
+        }
+
+        try (SqlStore again = SqlStore.open(url, LEGACY_OPTIONS)) {
+            LegacyFixture.assertImported(again, LEGACY_OPTIONS, legacyTimesHaveFractions());
+            assertThat(history(again)).containsExactly("0", "1", "2", "3");
+        }
+    }
+
+    // ---- copying between databases
+
+    @Test
+    void a_sqlite_store_copies_into_an_empty_database_keeping_ids_and_values(@TempDir Path dir) {
+        try (SqlStore source = SqlStore.open("sqlite:///" + dir.resolve("source.db")); SqlStore target = SqlStore.open(newDatabaseUrl())) {
+            User ann = source.create(new NewUser("Ann", "ann@example.com", "hash-a", true, T0));
+            User ben = source.create(new NewUser("本", "", "hash-b", false, T0.plusSeconds(1)));
+            Conversation deleted = source.create(ConversationId.random(), ann.id(), "gone", "", T0);
+            Conversation big = source.create(ConversationId.random(), ann.id(), "对话 🚀", "Be brief.", T0);
+            Conversation small = source.create(ConversationId.random(), ben.id(), "small", "", T0.plusMillis(1));
+            source.append(deleted.id(), NewMessage.of(Role.USER, "gone", T0));
+            source.delete(ann.id(), deleted.id()); // gaps in the ids
+            source.append(small.id(), new NewMessage(Role.ASSISTANT, "partial 😀", MessageStatus.INCOMPLETE, T0.plusMillis(2), 5, 7));
+            appendQuickly(source, big, 2 * Batch.SIZE + 7);
+            source.beginTurn(small.id(), "turn", T0, T0.plusSeconds(60));
+            source.save(ann.id(), new ModelSettings(ModelSettings.CUSTOM, 4096, Optional.of(new CustomModel("http://llm/v1", "qwen", "sk"))));
+            source.save(ben.id(), new ModelSettings("deepseek", 2000, Optional.empty()));
+
+            SqlStore.copy(source, target);
+
+            for (User u : List.of(ann, ben)) {
+                assertThat(target.findByUsername(u.username().toUpperCase(Locale.ROOT))).contains(u);
+                assertThat(target.find(u.id())).isPresent().isEqualTo(source.find(u.id()));
+                assertThat(target.list(u.id(), PageRequest.all())).isEqualTo(source.list(u.id(), PageRequest.all()));
+            }
+            for (Conversation c : List.of(big, small)) {
+                assertThat(target.history(c.id(), PageRequest.all())).isEqualTo(source.history(c.id(), PageRequest.all()));
+            }
+            assertThat(target.history(big.id(), PageRequest.all()).items()).hasSize(2 * Batch.SIZE + 7);
+            assertThat(target.beginTurn(small.id(), "other", T0, T0.plusSeconds(60))).isFalse();
+            assertThat(target.create(new NewUser("carl", "", "h", false, T0)).id().value()).isGreaterThan(ben.id().value());
+            long lastMessage = source.recent(big.id(), Long.MAX_VALUE, 1).get(0).id();
+            assertThat(target.append(small.id(), NewMessage.of(Role.USER, "new", T0)).id()).isGreaterThan(lastMessage);
+            Conversation fresh = target.create(ConversationId.random(), ann.id(), "new", "", T0);
+            assertThat(rowId(target, fresh.id())).isGreaterThan(rowId(source, small.id()));
+        }
+    }
+
+    @Test
+    void copying_into_a_database_that_holds_data_is_refused() {
+        conversation(alice, "mine", T0);
+
+        try (SqlStore source = SqlStore.open(newDatabaseUrl())) {
+            source.create(new NewUser("zed", "", "hash", false, T0));
+            assertThatThrownBy(() -> SqlStore.copy(source, store))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not empty");
+        }
+        assertThat(store.count()).isEqualTo(2);
+    }
+
     // ---- lifecycle
 
     @Test
@@ -485,6 +787,86 @@ abstract class StoreContractTest {
     }
 
     // ---- helpers
+
+    /** Appends many messages in one transaction: through the port, one commit (and fsync) each would take long. */
+    static void appendQuickly(SqlStore s, Conversation c, int count) {
+        s.jdbi().useTransaction(h -> {
+            long id = h.createQuery("SELECT id FROM conversations WHERE session_id = :id").bind("id", c.id().value()).mapTo(Long.class).one();
+            PreparedBatch batch = h.prepareBatch("INSERT INTO messages"
+                    + " (conversation_id, role, content, status, created_at, prompt_tokens, completion_tokens)"
+                    + " VALUES (:c, :role, :content, :status, :at, :n, :n)");
+            for (int i = 0; i < count; i++) {
+                batch.bind("c", id).bind("role", Role.values()[i % 3]).bind("content", "消息 " + i + " 😀")
+                        .bind("status", MessageStatus.values()[i % 5]).bind("at", T0.plusMillis(i)).bind("n", i).add();
+            }
+            batch.execute();
+            h.createUpdate("UPDATE conversations SET message_count = message_count + :n, updated_at = :at WHERE id = :c")
+                    .bind("n", count).bind("at", T0.plusMillis(count)).bind("c", id).execute();
+        });
+    }
+
+    /** The store with every row deleted, for subclasses that reuse one database across tests. */
+    static SqlStore emptied(SqlStore s) {
+        s.jdbi().useTransaction(h -> {
+            for (String table : Schema.TABLES.reversed()) h.execute("DELETE FROM " + table);
+        });
+        return s;
+    }
+
+    /** A new database holding the Python backend's tables and data. */
+    String legacyDatabase() throws Exception {
+        String url = newDatabaseUrl();
+        execute(url, script(legacyScript()));
+        return url;
+    }
+
+    static long rowId(SqlStore s, ConversationId id) {
+        return s.jdbi().withHandle(h -> h.createQuery("SELECT id FROM conversations WHERE session_id = :id").bind("id", id.value())
+                .mapTo(Long.class).one());
+    }
+
+    static List<String> history(SqlStore s) {
+        return s.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT version FROM " + SqlStore.HISTORY_TABLE + " WHERE success = :ok ORDER BY installed_rank")
+                .bind("ok", true).mapTo(String.class).list());
+    }
+
+    static List<String> tables(SqlStore s) throws SQLException {
+        return s.jdbi().withHandle(h -> List.copyOf(Schema.tables(h.getConnection())));
+    }
+
+    static List<String> tables(String url) throws SQLException {
+        try (Connection c = connect(url)) {
+            return List.copyOf(Schema.tables(c));
+        }
+    }
+
+    static long rows(String url, String table) throws SQLException {
+        try (Connection c = connect(url)) {
+            return Schema.count(c, table);
+        }
+    }
+
+    /** Runs statements on the database of a store URL, as another program would. */
+    static void execute(String url, String... statements) throws SQLException {
+        try (Connection c = connect(url); Statement st = c.createStatement()) {
+            for (String sql : statements) st.execute(sql);
+        }
+    }
+
+    static Connection connect(String url) throws SQLException {
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        return DriverManager.getConnection(ServerPool.jdbcUrl(parsed), parsed.user().orElse(null), parsed.password().orElse(null));
+    }
+
+    /** The statements of a SQL resource: ';' ends a statement at the end of a line; '--' lines are comments. */
+    static String[] script(String resource) throws IOException {
+        try (InputStream in = StoreContractTest.class.getResourceAsStream("/" + resource)) {
+            if (in == null) throw new IllegalArgumentException("no resource " + resource);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)^--.*\\n", "");
+            return Arrays.stream(text.split(";[ \\t]*\\n")).map(String::strip).filter(sql -> !sql.isEmpty()).toArray(String[]::new);
+        }
+    }
 
     UserId user(String name) {
         return store.create(new NewUser(name, name + "@example.com", "hash", false, T0)).id();
