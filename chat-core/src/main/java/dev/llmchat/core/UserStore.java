@@ -12,4 +12,13 @@ public interface UserStore {
     Optional<User> findByUsername(String username);
 
     long count();
+
+    /** All accounts, oldest first. */
+    Page<User> list(PageRequest page);
+
+    /** Enables or disables an account; false when there is no such account. */
+    boolean setActive(UserId id, boolean active);
+
+    /** Replaces the account's password hash; false when there is no such account. */
+    boolean setPasswordHash(UserId id, String passwordHash);
 }

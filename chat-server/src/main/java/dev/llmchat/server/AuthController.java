@@ -20,16 +20,30 @@ final class AuthController {
     private final Tokens tokens;
     private final Authenticator auth;
     private final Clock clock;
+    private final ServerConfig.Registration registration;
+    private final RateLimiter limiter;
+    private final RateLimiter.Rule loginRule;
+    private final RateLimiter.Rule registerRule;
 
-    AuthController(UserStore users, PasswordHasher hasher, Tokens tokens, Authenticator auth, Clock clock) {
+    AuthController(UserStore users, PasswordHasher hasher, Tokens tokens, Authenticator auth, Clock clock,
+                   ServerConfig.Registration registration, RateLimiter limiter, RateLimiter.Rule loginRule, RateLimiter.Rule registerRule) {
         this.users = users;
         this.hasher = hasher;
         this.tokens = tokens;
         this.auth = auth;
         this.clock = clock;
+        this.registration = registration;
+        this.limiter = limiter;
+        this.loginRule = loginRule;
+        this.registerRule = registerRule;
     }
 
     void register(Context ctx) {
+        limiter.take(ctx, registerRule, "ip:" + ctx.ip());
+        boolean first = users.count() == 0;
+        if (registration == ServerConfig.Registration.CLOSED || registration == ServerConfig.Registration.FIRST_USER && !first) {
+            throw new ApiException(403, "registration_closed", "Registration is closed on this server; ask an administrator for an account");
+        }
         Body body = Body.of(ctx);
         String username = body.requiredString("username").strip();
         String password = body.requiredString("password");
@@ -37,15 +51,18 @@ final class AuthController {
         if (!USERNAME.matcher(username).matches()) {
             throw ApiException.badRequest("invalid_username", "username must be 3-50 letters, digits or _ . @ -");
         }
-        if (password.length() < 8 || password.length() > 256) {
-            throw ApiException.badRequest("invalid_password", "password must be 8-256 characters long");
-        }
+        checkPassword(password);
         if (!email.isEmpty() && (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+"))) {
             throw ApiException.badRequest("invalid_email", "email is not a valid address");
         }
-        boolean first = users.count() == 0;
         User user = users.create(new NewUser(username, email, hasher.hash(password), first, clock.instant()));
         Json.ok(ctx, tokenResponse(user));
+    }
+
+    static void checkPassword(String password) {
+        if (password.length() < 8 || password.length() > 256) {
+            throw ApiException.badRequest("invalid_password", "password must be 8-256 characters long");
+        }
     }
 
     void login(Context ctx) {
@@ -61,6 +78,8 @@ final class AuthController {
             username = body.requiredString("username");
             password = body.requiredString("password");
         }
+        limiter.take(ctx, loginRule, "ip:" + ctx.ip());
+        limiter.take(ctx, loginRule, "user:" + username.strip().toLowerCase(java.util.Locale.ROOT));
         Optional<User> user = username.length() <= 50 ? users.findByUsername(username.strip()) : Optional.empty();
         if (user.isEmpty()) {
             hasher.verifyDecoy(password);
@@ -73,15 +92,7 @@ final class AuthController {
     }
 
     void me(Context ctx) {
-        User user = auth.require(ctx);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", user.id().value());
-        body.put("username", user.username());
-        body.put("email", user.email().isEmpty() ? null : user.email());
-        body.put("is_active", user.active());
-        body.put("is_admin", user.admin());
-        body.put("created_at", user.createdAt().toString());
-        Json.ok(ctx, body);
+        Json.ok(ctx, AdminController.view(auth.require(ctx)));
     }
 
     private Map<String, Object> tokenResponse(User user) {

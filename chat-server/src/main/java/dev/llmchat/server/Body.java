@@ -24,13 +24,33 @@ final class Body {
         this.node = node;
     }
 
+    /** The largest body read, set once at start-up; Javalin's own limit only sees a declared Content-Length. */
+    static final io.javalin.config.Key<Long> LIMIT = new io.javalin.config.Key<>("llmchat.maxBodyBytes");
+
     static Body of(Context ctx) {
-        return parse(ctx.bodyAsBytes(), false);
+        return parse(read(ctx), false);
     }
 
     /** An absent or empty body reads as {@code {}}. */
     static Body optional(Context ctx) {
-        return parse(ctx.bodyAsBytes(), true);
+        return parse(read(ctx), true);
+    }
+
+    /** Reads at most the configured number of bytes, whether the body is sized or chunked; more is a 413. */
+    static byte[] read(Context ctx) {
+        long limit = ctx.appData(LIMIT);
+        if (ctx.req().getContentLengthLong() > limit) throw tooLarge(limit);
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) throw tooLarge(limit);
+            return bytes;
+        } catch (IOException e) {
+            throw ApiException.badRequest("unreadable_body", "The request body could not be read");
+        }
+    }
+
+    private static ApiException tooLarge(long limit) {
+        return new ApiException(413, "body_too_large", "The request body is larger than " + limit + " bytes");
     }
 
     static Body parse(byte[] bytes, boolean emptyAllowed) {

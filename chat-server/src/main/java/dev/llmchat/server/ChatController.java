@@ -18,15 +18,20 @@ final class ChatController {
     private final ChatEngine engine;
     private final Authenticator auth;
     private final Duration keepAlive;
+    private final RateLimiter limiter;
+    private final RateLimiter.Rule chatRule;
 
-    ChatController(ChatEngine engine, Authenticator auth, Duration keepAlive) {
+    ChatController(ChatEngine engine, Authenticator auth, Duration keepAlive, RateLimiter limiter, RateLimiter.Rule chatRule) {
         this.engine = engine;
         this.auth = auth;
         this.keepAlive = keepAlive;
+        this.limiter = limiter;
+        this.chatRule = chatRule;
     }
 
-    void chat(Context ctx) {
+    void chat(Context ctx) throws Exception {
         User user = auth.require(ctx);
+        limiter.take(ctx, chatRule, "user:" + user.id());
         Body body = Body.of(ctx);
         Authenticator.checkClaimedUser(user, body.optionalId("user_id"));
         ConversationId id = ConversationId.parse(body.requiredString("session_id")).orElseThrow(NotFoundException::conversation);
@@ -41,8 +46,10 @@ final class ChatController {
             Json.ok(ctx, out);
             return;
         }
-        SseRelay relay = new SseRelay(keepAlive);
-        ChatStream stream = engine.stream(user.id(), id, input, relay);
-        relay.run(ctx, stream);
+        try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
+            SseRelay relay = new SseRelay(keepAlive);
+            ChatStream stream = engine.stream(user.id(), id, input, relay);
+            relay.run(ctx, stream);
+        }
     }
 }

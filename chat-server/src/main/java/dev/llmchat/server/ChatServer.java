@@ -1,15 +1,22 @@
 package dev.llmchat.server;
 
+import dev.llmchat.core.AesGcmCipher;
 import dev.llmchat.core.ChatEngine;
 import dev.llmchat.llm.OpenAiChatModel;
+import dev.llmchat.llm.OutboundPolicy;
 import dev.llmchat.store.SqlStore;
+import dev.llmchat.store.StoreOptions;
 import io.javalin.Javalin;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -32,29 +39,45 @@ public final class ChatServer implements AutoCloseable {
 
     private ChatServer(ServerConfig config) {
         Clock clock = Clock.systemUTC();
-        this.store = SqlStore.open(config.databaseUrl());
+        PasswordHasher hasher = new PasswordHasher(config.passwordHashMemoryKib(), 2);
+        this.store = SqlStore.open(config.databaseUrl(), new StoreOptions(config.legacyOwner(),
+                config.legacyOwnerPassword().isEmpty() ? StoreOptions.LOCKED_PASSWORD_HASH : hasher.hash(config.legacyOwnerPassword()), "新对话"));
         try {
+            OutboundPolicy outbound = config.outboundUnrestricted() ? OutboundPolicy.unrestricted()
+                    : OutboundPolicy.publicOnly().allowHosts(config.outboundAllowHosts()).allowNetworks(config.outboundAllowNetworks());
             this.model = OpenAiChatModel.builder()
+                    .outboundPolicy(outbound)
                     .connectTimeout(config.llmConnectTimeout())
                     .firstTokenTimeout(config.llmFirstTokenTimeout())
                     .idleTimeout(config.llmIdleTimeout())
                     .totalTimeout(config.llmTotalTimeout())
                     .build();
-            this.engine = ChatEngine.builder(store, store, model)
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            this.engine = ChatEngine.builder(store, store, new MeteredChatModel(model, metrics))
                     .presets(config.presets())
                     .defaultMaxTokens(config.defaultMaxTokens())
                     .customContextWindow(config.customContextWindow())
                     .retention(config.retention())
                     .maxMessageChars(config.maxMessageChars())
                     .clock(clock)
+                    .turnTimeout(config.llmTotalTimeout().plusMinutes(1))
+                    .secretCipher(new AesGcmCipher(
+                            KeyFiles.configuredOrGenerated(config.secretsKey(), "SECRETS_KEY", config.dataDir(), "secrets-key"),
+                            config.retiredSecretsKeys().stream().map(k -> KeyFiles.decode(k, "SECRETS_OLD_KEYS")).toList()))
                     .build();
             Tokens tokens = new Tokens(Tokens.secret(config.tokenSecret(), config.dataDir()), config.tokenTtl(), clock);
             Authenticator auth = new Authenticator(tokens, store);
-            AuthController accounts = new AuthController(store, new PasswordHasher(config.passwordHashMemoryKib(), 2), tokens, auth, clock);
+            RateLimiter limiter = new RateLimiter(config.maxStreamsPerUser());
+            AuthController accounts = new AuthController(store, hasher, tokens, auth, clock,
+                    config.registration(), limiter,
+                    new RateLimiter.Rule("login", config.loginsPerMinute(), Duration.ofMinutes(1)),
+                    new RateLimiter.Rule("register", config.registrationsPerHour(), Duration.ofHours(1)));
             ConversationController conversations = new ConversationController(engine, auth);
-            ChatController chat = new ChatController(engine, auth, config.keepAliveInterval());
-            ConfigController settings = new ConfigController(engine, auth);
-            OpsController ops = new OpsController(store::healthy);
+            ChatController chat = new ChatController(engine, auth, config.keepAliveInterval(), limiter,
+                    new RateLimiter.Rule("chat", config.chatsPerMinute(), Duration.ofMinutes(1)));
+            ConfigController settings = new ConfigController(engine, auth, outbound);
+            OpsController ops = new OpsController(store::healthy, metrics);
+            AdminController admin = new AdminController(store, auth, hasher);
             this.routes = List.of(
                     new Route(HandlerType.POST, "/api/auth/register", accounts::register),
                     new Route(HandlerType.POST, "/api/auth/login", accounts::login),
@@ -67,7 +90,12 @@ public final class ChatServer implements AutoCloseable {
                     new Route(HandlerType.POST, "/chat", chat::chat),
                     new Route(HandlerType.GET, "/api/config", settings::get),
                     new Route(HandlerType.POST, "/api/config", settings::update),
+                    new Route(HandlerType.GET, "/api/admin/users", admin::list),
+                    new Route(HandlerType.POST, "/api/admin/users/{user_id}/disable", admin::disable),
+                    new Route(HandlerType.POST, "/api/admin/users/{user_id}/enable", admin::enable),
+                    new Route(HandlerType.POST, "/api/admin/users/{user_id}/password", admin::password),
                     new Route(HandlerType.GET, "/api/health", ops::health),
+                    new Route(HandlerType.GET, "/metrics", ops::metrics),
                     new Route(HandlerType.GET, "/openapi.json", ops::openApi),
                     new Route(HandlerType.GET, "/docs", ops::docs));
             HttpPolicy policy = new HttpPolicy(config.corsOrigins());
@@ -75,10 +103,16 @@ public final class ChatServer implements AutoCloseable {
                 c.concurrency.useVirtualThreads = true;
                 c.startup.showJavalinBanner = false;
                 c.http.maxRequestSize = config.maxBodyBytes();
+                c.appData(Body.LIMIT, config.maxBodyBytes());
                 c.jetty.host = config.host();
                 c.jetty.port = config.port();
                 c.staticFiles.enableWebjars();
-                c.requestLogger.http((ctx, ms) -> LOG.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms)));
+                c.requestLogger.http((ctx, ms) -> {
+                    LOG.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
+                    Endpoint matched = ctx.endpoints().lastHttpEndpoint();
+                    metrics.timer("llmchat.http.requests", "method", ctx.method().name(), "route", matched == null ? "unmatched" : matched.path,
+                            "status", Integer.toString(ctx.status().getCode())).record(Duration.ofNanos((long) (ms * 1e6)));
+                });
                 c.routes.before(policy::before);
                 for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
                 c.routes.exception(Exception.class, ErrorMapper::handle);

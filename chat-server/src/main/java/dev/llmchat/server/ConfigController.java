@@ -6,6 +6,7 @@ import dev.llmchat.core.ModelSettings;
 import dev.llmchat.core.Secrets;
 import dev.llmchat.core.SettingsUpdate;
 import dev.llmchat.core.User;
+import dev.llmchat.llm.OutboundPolicy;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -19,10 +20,12 @@ import java.util.Optional;
 final class ConfigController {
     private final ChatEngine engine;
     private final Authenticator auth;
+    private final OutboundPolicy outbound;
 
-    ConfigController(ChatEngine engine, Authenticator auth) {
+    ConfigController(ChatEngine engine, Authenticator auth, OutboundPolicy outbound) {
         this.engine = engine;
         this.auth = auth;
+        this.outbound = outbound;
     }
 
     void get(Context ctx) {
@@ -55,6 +58,12 @@ final class ConfigController {
         Authenticator.checkClaimedUser(user, body.optionalId("user_id"));
         SettingsUpdate update = new SettingsUpdate(body.requiredString("model_type").strip(), body.optionalString("llm_api_url"),
                 body.optionalString("llm_model"), body.optionalString("llm_api_key"), body.optionalInt("max_tokens"));
+        if (update.modelType().equals(ModelSettings.CUSTOM)) {
+            // other schemes are the engine's to refuse, with its own message
+            update.url().filter(u -> u.strip().matches("(?i)https?://.*")).flatMap(outbound::refusal).ifPresent(reason -> {
+                throw ApiException.badRequest("forbidden_destination", reason);
+            });
+        }
         ModelSettings saved = engine.updateSettings(user.id(), update);
         ModelEndpoint endpoint = engine.endpoint(user.id());
         Map<String, Object> current = new LinkedHashMap<>();

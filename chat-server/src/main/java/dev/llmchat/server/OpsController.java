@@ -1,6 +1,7 @@
 package dev.llmchat.server;
 
 import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +14,18 @@ import java.util.function.BooleanSupplier;
 final class OpsController {
     static final String VERSION = version();
     private final BooleanSupplier databaseHealthy;
+    private final PrometheusMeterRegistry metrics;
     private final byte[] openApi = resource("openapi.json");
     private final byte[] docs = resource("docs.html");
 
-    OpsController(BooleanSupplier databaseHealthy) {
+    OpsController(BooleanSupplier databaseHealthy, PrometheusMeterRegistry metrics) {
         this.databaseHealthy = databaseHealthy;
+        this.metrics = metrics;
+    }
+
+    /** Prometheus text format: requests, active streams, model calls by outcome, first-token and stream timings. */
+    void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
     }
 
     void health(Context ctx) {

@@ -41,7 +41,23 @@ public record ServerConfig(
         Duration llmIdleTimeout,
         Duration llmTotalTimeout,
         Duration keepAliveInterval,
-        int passwordHashMemoryKib) {
+        int passwordHashMemoryKib,
+        Registration registration,
+        String secretsKey,
+        List<String> retiredSecretsKeys,
+        boolean outboundUnrestricted,
+        List<String> outboundAllowHosts,
+        List<String> outboundAllowNetworks,
+        int loginsPerMinute,
+        int registrationsPerHour,
+        int chatsPerMinute,
+        int maxStreamsPerUser,
+        String legacyOwner,
+        String legacyOwnerPassword,
+        Duration shutdownGrace) {
+
+    /** Who may create an account: anyone, nobody (administrators only, later), or only the very first user. */
+    public enum Registration { OPEN, CLOSED, FIRST_USER }
 
     static final String SEED_URL = "http://111.19.168.151:11551/v1/chat/completions";
     static final String SEED_MODEL = "codegeex4-all-9b";
@@ -98,14 +114,20 @@ public record ServerConfig(
                 Duration.ofSeconds(v.integer("LLM_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
                 Duration.ofSeconds(v.integer("LLM_TOTAL_TIMEOUT_SECONDS", 900, 1, 86_400)),
                 Duration.ofSeconds(v.integer("SSE_KEEPALIVE_SECONDS", 15, 1, 3600)),
-                v.integer("PASSWORD_HASH_MEMORY_KIB", 19_456, 1024, 4_194_304));
-    }
-
-    /** A copy with another port (tests bind port 0) and database. */
-    public ServerConfig withPortAndDatabase(int port, String databaseUrl) {
-        return new ServerConfig(host, port, databaseUrl, presets, defaultMaxTokens, customContextWindow, retention, maxMessageChars, maxBodyBytes,
-                dataDir, tokenSecret, tokenTtl, corsOrigins, llmConnectTimeout, llmFirstTokenTimeout, llmIdleTimeout, llmTotalTimeout,
-                keepAliveInterval, passwordHashMemoryKib);
+                v.integer("PASSWORD_HASH_MEMORY_KIB", 19_456, 1024, 4_194_304),
+                v.choice("REGISTRATION", Registration.OPEN, Registration.class),
+                v.string("SECRETS_KEY", ""),
+                v.list("SECRETS_OLD_KEYS"),
+                v.bool("OUTBOUND_UNRESTRICTED", false),
+                v.list("OUTBOUND_ALLOW_HOSTS"),
+                v.list("OUTBOUND_ALLOW_NETWORKS"),
+                v.integer("RATE_LIMIT_LOGIN_PER_MINUTE", 10, 0, 1_000_000),
+                v.integer("RATE_LIMIT_REGISTER_PER_HOUR", 20, 0, 1_000_000),
+                v.integer("RATE_LIMIT_CHAT_PER_MINUTE", 60, 0, 1_000_000),
+                v.integer("MAX_STREAMS_PER_USER", 4, 1, 10_000),
+                v.string("LEGACY_OWNER", "legacy"),
+                v.string("LEGACY_OWNER_PASSWORD", ""),
+                Duration.ofSeconds(v.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600)));
     }
 
     private static ModelPreset preset(String source, String type, String name, String url, String model, String key, int contextWindow) {
@@ -178,6 +200,19 @@ public record ServerConfig(
                 if (n < min || n > max) throw new NumberFormatException();
                 return n;
             }, "an integer from " + min + " to " + max);
+        }
+
+        boolean bool(String name, boolean fallback) {
+            return parse(name, fallback, s -> switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1", "yes", "on" -> true;
+                case "false", "0", "no", "off" -> false;
+                default -> throw new IllegalArgumentException();
+            }, "true or false");
+        }
+
+        <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
+            return parse(name, fallback, s -> Enum.valueOf(type, s.toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+                    "one of " + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList());
         }
 
         List<String> list(String name) {

@@ -8,17 +8,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -83,34 +78,9 @@ final class Tokens {
         }
     }
 
-    /**
-     * The configured secret, or one generated on first start and kept in {@code dataDir/token-secret},
-     * readable by the owner only. Never a built-in default.
-     */
+    /** The configured secret (any text of at least 32 bytes) or the generated {@code DATA_DIR/token-secret}. */
     static byte[] secret(String configured, Path dataDir) {
         if (!configured.isEmpty()) return configured.getBytes(StandardCharsets.UTF_8);
-        Path file = dataDir.resolve("token-secret");
-        try {
-            Files.createDirectories(dataDir);
-            if (!Files.exists(file)) {
-                byte[] fresh = new byte[32];
-                new SecureRandom().nextBytes(fresh);
-                try {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    Files.writeString(file, HexFormat.of().formatHex(fresh));
-                } catch (FileAlreadyExistsException raced) {
-                    // another server on the same data directory created it first: use theirs
-                } catch (UnsupportedOperationException notPosix) {
-                    Files.writeString(file, HexFormat.of().formatHex(fresh));
-                }
-            }
-            String hex = Files.readString(file).strip();
-            if (hex.length() < 64) throw new ConfigException("token secret file " + file + " is damaged; delete it to generate a new one (all tokens become invalid)");
-            return HexFormat.of().parseHex(hex);
-        } catch (IOException e) {
-            throw new ConfigException("DATA_DIR: cannot create or read the token secret in " + dataDir + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("token secret file " + file + " is damaged; delete it to generate a new one (all tokens become invalid)");
-        }
+        return KeyFiles.configuredOrGenerated("", "TOKEN_SECRET", dataDir, "token-secret");
     }
 }

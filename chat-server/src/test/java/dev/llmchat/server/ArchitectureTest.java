@@ -15,7 +15,7 @@ class ArchitectureTest {
     @Test
     void the_core_depends_on_the_jdk_and_its_tokenizer_only() {
         noClasses().that().resideInAPackage("dev.llmchat.core..")
-                .should().dependOnClassesThat().resideOutsideOfPackages("dev.llmchat.core..", "java..", "com.knuddels.jtokkit..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("dev.llmchat.core..", "java..", "javax.crypto..", "com.knuddels.jtokkit..")
                 .check(CLASSES);
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
  * (role-only first chunk, usage-only last chunk, {@code [DONE]}), and answers title requests with
  * {@link #title}. Model names script failures: {@code status-503} answers that status with an OpenAI
  * error body, {@code break-after-2} closes the stream after two chunks without {@code [DONE]},
- * {@code slow} waits 150 ms between chunks. Every request body is recorded.
+ * {@code slow} waits 150 ms between chunks. Every request body is recorded, with the Authorization
+ * header it came with as {@code __authorization}.
  */
 final class FakeOpenAi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +58,8 @@ final class FakeOpenAi implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
+            String authorization = ex.getRequestHeaders().getFirst("Authorization");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("__authorization", authorization == null ? "" : authorization);
             requests.add(body);
             String model = body.path("model").asText();
             if (model.startsWith("status-")) {

@@ -45,6 +45,13 @@ final class TestServer implements AutoCloseable {
         vars.put("LLM_MODEL", "preset-model");
         vars.put("LLM_API_KEY", "sk-operator-secret-key-0001");
         vars.put("PASSWORD_HASH_MEMORY_KIB", "1024");
+        // the fake model server is on loopback, which custom endpoints may not reach by default
+        vars.put("OUTBOUND_ALLOW_NETWORKS", "127.0.0.0/8");
+        // many users register from one address in these tests; SecurityTest switches the limits on
+        vars.put("RATE_LIMIT_LOGIN_PER_MINUTE", "0");
+        vars.put("RATE_LIMIT_REGISTER_PER_HOUR", "0");
+        vars.put("RATE_LIMIT_CHAT_PER_MINUTE", "0");
+        vars.put("MAX_STREAMS_PER_USER", "1000");
         vars.putAll(overrides);
         server = ChatServer.start(ServerConfig.fromVariables(vars));
     }

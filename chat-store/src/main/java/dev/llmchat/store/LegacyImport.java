@@ -34,8 +34,8 @@ import org.flywaydb.core.api.migration.JavaMigration;
  * Conversations and messages keep their ids and session ids; DATETIMEs (naive UTC) become epoch milliseconds;
  * a conversation's owner is the account named by its {@code user_identifier}/{@code user_id} column, if it has
  * one, else {@link StoreOptions#legacyOwner()}; each {@code user_configs} row becomes the settings of the account
- * named by its {@code user_identifier}. Accounts are created as needed (not administrators; locked passwords
- * except the legacy owner's, which is {@link StoreOptions#legacyOwnerPasswordHash()}).
+ * named by its {@code user_identifier}. Accounts are created as needed with locked passwords; the legacy owner,
+ * the operator's account for the old data, is an administrator with {@link StoreOptions#legacyOwnerPasswordHash()}.
  *
  * <p>Everything happens in the migration's transaction: a failure leaves no trace but Flyway's record of it.
  * The {@code legacy_*} tables stay as they were; drop them once the upgrade is verified.
@@ -104,7 +104,7 @@ final class LegacyImport implements JavaMigration {
         }
 
         void run() throws SQLException {
-            long legacyOwner = account(options.legacyOwner(), options.legacyOwnerPasswordHash());
+            long legacyOwner = account(options.legacyOwner(), options.legacyOwnerPasswordHash(), true);
             Optional<String> ownerColumn = OWNER_COLUMNS.stream().filter(columns("legacy_conversations")::contains).findFirst();
             boolean hasSettings = tables.contains("legacy_user_configs");
             // Accounts first, so that the copies below only read the legacy tables while they write.
@@ -137,7 +137,7 @@ final class LegacyImport implements JavaMigration {
                 while (rs.next()) names.add(rs.getString(1));
             }
             for (String name : names) {
-                if (!blank(name)) account(name, StoreOptions.LOCKED_PASSWORD_HASH);
+                if (!blank(name)) account(name, StoreOptions.LOCKED_PASSWORD_HASH, false);
             }
         }
 
@@ -240,7 +240,7 @@ final class LegacyImport implements JavaMigration {
         }
 
         /** The account's id, creating it if this import has not met the name (in any case) before. */
-        private long account(String username, String passwordHash) throws SQLException {
+        private long account(String username, String passwordHash, boolean admin) throws SQLException {
             Long known = accounts.get(key(username));
             if (known != null) return known;
             try (PreparedStatement ps = c.prepareStatement("""
@@ -250,7 +250,7 @@ final class LegacyImport implements JavaMigration {
                 ps.setString(2, key(username));
                 ps.setString(3, passwordHash);
                 ps.setBoolean(4, true);
-                ps.setBoolean(5, false);
+                ps.setBoolean(5, admin);
                 ps.setLong(6, now.toEpochMilli());
                 ps.executeUpdate();
                 try (ResultSet keys = ps.getGeneratedKeys()) {

@@ -63,14 +63,14 @@ final class SqlConversations {
     Page<Conversation> list(UserId owner, PageRequest page) {
         Optional<Position> after = page.cursor().map(Cursors::position);
         String sql = "SELECT " + CONVERSATION_COLUMNS + " FROM conversations c WHERE c.user_id = :owner"
-                + (after.isPresent() ? OLDER_THAN : "") + MOST_RECENT_FIRST + limit(page);
+                + (after.isPresent() ? OLDER_THAN : "") + MOST_RECENT_FIRST + Paging.limit(page);
         List<Listed> rows = jdbi.withHandle(h -> {
             Query q = h.createQuery(sql).bind("owner", owner);
             after.ifPresent(p -> q.bind("updatedAt", p.updatedAt()).bind("id", p.id()));
-            bindLimit(q, page);
+            Paging.bindLimit(q, page);
             return q.map((rs, ctx) -> new Listed(rs.getLong("id"), Mapping.CONVERSATION.map(rs, ctx))).list();
         });
-        return page(rows, page, Listed::conversation,
+        return Paging.page(rows, page, Listed::conversation,
                 last -> Cursors.encode(new Position(last.conversation().updatedAt().toEpochMilli(), last.rowId())));
     }
 
@@ -142,14 +142,14 @@ final class SqlConversations {
     Page<Message> history(ConversationId id, PageRequest page) {
         Optional<Long> after = page.cursor().map(Cursors::messageId);
         String sql = "SELECT " + MESSAGE_COLUMNS + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                + " WHERE c.session_id = :id" + (after.isPresent() ? " AND m.id > :after" : "") + " ORDER BY m.id" + limit(page);
+                + " WHERE c.session_id = :id" + (after.isPresent() ? " AND m.id > :after" : "") + " ORDER BY m.id" + Paging.limit(page);
         List<Message> rows = jdbi.withHandle(h -> {
             Query q = h.createQuery(sql).bind("id", id);
             after.ifPresent(a -> q.bind("after", a));
-            bindLimit(q, page);
+            Paging.bindLimit(q, page);
             return q.mapTo(Message.class).list();
         });
-        return page(rows, page, Function.identity(), last -> Cursors.encode(last.id()));
+        return Paging.page(rows, page, Function.identity(), last -> Cursors.encode(last.id()));
     }
 
     List<Message> recent(ConversationId id, long beforeId, int limit) {
@@ -190,22 +190,6 @@ final class SqlConversations {
                 .bind("owner", owner).bind("keep", keep)
                 .map((rs, ctx) -> new Position(rs.getLong("updated_at"), rs.getLong("id")))
                 .findOne();
-    }
-
-    /** One row more than asked for tells whether another page follows; {@link PageRequest#all()} has no LIMIT at all. */
-    private static String limit(PageRequest page) {
-        return page.unbounded() ? "" : " LIMIT :limit";
-    }
-
-    private static void bindLimit(Query q, PageRequest page) {
-        if (!page.unbounded()) q.bind("limit", (long) page.limit() + 1);
-    }
-
-    private static <R, T> Page<T> page(List<R> rows, PageRequest page, Function<R, T> item, Function<R, String> cursorOf) {
-        boolean more = !page.unbounded() && rows.size() > page.limit();
-        List<R> shown = more ? rows.subList(0, page.limit()) : rows;
-        return new Page<>(shown.stream().map(item).toList(),
-                more ? Optional.of(cursorOf.apply(shown.get(shown.size() - 1))) : Optional.empty());
     }
 
     private static void requirePositive(int limit) {

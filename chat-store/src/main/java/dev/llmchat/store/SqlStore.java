@@ -216,6 +216,21 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     @Override
+    public Page<User> list(PageRequest page) {
+        return users.list(page);
+    }
+
+    @Override
+    public boolean setActive(UserId id, boolean active) {
+        return users.setActive(id, active);
+    }
+
+    @Override
+    public boolean setPasswordHash(UserId id, String passwordHash) {
+        return users.setPasswordHash(id, passwordHash);
+    }
+
+    @Override
     public Optional<ModelSettings> find(UserId user) {
         return settings.find(user);
     }

@@ -4,10 +4,15 @@ import dev.llmchat.core.ConflictException;
 import dev.llmchat.core.NewUser;
 import dev.llmchat.core.User;
 import dev.llmchat.core.UserId;
+import dev.llmchat.core.Page;
+import dev.llmchat.core.PageRequest;
 import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.StatementException;
 
 /**
@@ -53,6 +58,28 @@ final class SqlUsers {
     /** What makes two usernames the same; {@code Locale.ROOT}, so the key never depends on the machine's locale. */
     static String key(String username) {
         return username.toLowerCase(Locale.ROOT);
+    }
+
+    Page<User> list(PageRequest page) {
+        Optional<Long> after = page.cursor().map(Cursors::messageId);
+        String sql = "SELECT " + COLUMNS + " FROM users" + (after.isPresent() ? " WHERE id > :after" : "") + " ORDER BY id" + Paging.limit(page);
+        List<User> rows = jdbi.withHandle(h -> {
+            Query q = h.createQuery(sql);
+            after.ifPresent(a -> q.bind("after", a));
+            Paging.bindLimit(q, page);
+            return q.mapTo(User.class).list();
+        });
+        return Paging.page(rows, page, Function.identity(), last -> Cursors.encode(last.id().value()));
+    }
+
+    boolean setActive(UserId id, boolean active) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE users SET is_active = :active WHERE id = :id")
+                .bind("active", active).bind("id", id).execute()) == 1;
+    }
+
+    boolean setPasswordHash(UserId id, String passwordHash) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
+                .bind("hash", passwordHash).bind("id", id).execute()) == 1;
     }
 
     long count() {

@@ -2,8 +2,8 @@ package dev.llmchat.store;
 
 /**
  * How {@link SqlStore#open(String, StoreOptions)} treats what it finds: when it upgrades a database of the
- * original Python backend, conversations without an owner go to the account {@code legacyOwner} (created with
- * {@code legacyOwnerPasswordHash}, an opaque value the server can verify; the default never verifies), and
+ * original Python backend, conversations without an owner go to the administrator account {@code legacyOwner}
+ * (created with {@code legacyOwnerPasswordHash}, an opaque value the server can verify; the default never verifies), and
  * conversations without a title get {@code defaultTitle}. Use {@link #DEFAULTS} and change what you need.
  */
 public record StoreOptions(String legacyOwner, String legacyOwnerPasswordHash, String defaultTitle) {

@@ -38,8 +38,9 @@ final class LegacyFixture {
         assertThat(store.count()).isEqualTo(ACCOUNTS);
         assertThat(owner.passwordHash()).isEqualTo(options.legacyOwnerPasswordHash());
         assertThat(List.of(defaultUser.passwordHash(), alice.passwordHash())).containsOnly(StoreOptions.LOCKED_PASSWORD_HASH);
+        assertThat(owner.admin()).isTrue();
+        assertThat(List.of(defaultUser, alice)).allSatisfy(u -> assertThat(u.admin()).isFalse());
         assertThat(List.of(owner, defaultUser, alice)).allSatisfy(u -> {
-            assertThat(u.admin()).isFalse();
             assertThat(u.active()).isTrue();
             assertThat(u.email()).isEmpty();
         });

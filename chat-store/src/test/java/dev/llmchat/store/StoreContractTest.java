@@ -101,6 +101,27 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void accounts_are_listed_oldest_first_in_pages_and_can_be_disabled_or_given_a_new_password() {
+        UserId carol = user("carol");
+
+        Page<User> first = store.list(new PageRequest(2, Optional.empty()));
+        Page<User> rest = store.list(new PageRequest(2, first.nextCursor()));
+        boolean disabled = store.setActive(bob, false);
+        boolean rehashed = store.setPasswordHash(carol, "new$hash");
+
+        assertThat(first.items()).extracting(User::id).containsExactly(alice, bob);
+        assertThat(rest.items()).extracting(User::id).containsExactly(carol);
+        assertThat(rest.nextCursor()).isEmpty();
+        assertThat(store.list(PageRequest.all()).items()).hasSize(3);
+        assertThat(disabled && rehashed).isTrue();
+        assertThat(store.findById(bob).orElseThrow().active()).isFalse();
+        assertThat(store.findById(carol).orElseThrow().passwordHash()).isEqualTo("new$hash");
+        assertThat(store.setActive(new UserId(9_999), false)).isFalse();
+        assertThat(store.setActive(bob, true)).isTrue();
+        assertThat(store.findById(bob).orElseThrow().active()).isTrue();
+    }
+
+    @Test
     void usernames_are_looked_up_ignoring_case() {
         assertThat(store.findByUsername("ALICE")).map(User::id).contains(alice);
         assertThat(store.findByUsername("nobody")).isEmpty();
