@@ -40,8 +40,7 @@ public final class ChatServer implements AutoCloseable {
     private ChatServer(ServerConfig config) {
         Clock clock = Clock.systemUTC();
         PasswordHasher hasher = new PasswordHasher(config.passwordHashMemoryKib(), 2);
-        this.store = SqlStore.open(config.databaseUrl(), new StoreOptions(config.legacyOwner(),
-                config.legacyOwnerPassword().isEmpty() ? StoreOptions.LOCKED_PASSWORD_HASH : hasher.hash(config.legacyOwnerPassword()), "新对话"));
+        this.store = openStore(config, config.databaseUrl(), hasher);
         try {
             OutboundPolicy outbound = config.outboundUnrestricted() ? OutboundPolicy.unrestricted()
                     : OutboundPolicy.publicOnly().allowHosts(config.outboundAllowHosts()).allowNetworks(config.outboundAllowNetworks());
@@ -123,6 +122,12 @@ public final class ChatServer implements AutoCloseable {
             closeQuietly();
             throw e;
         }
+    }
+
+    /** Opens (creating, migrating or upgrading) the database at {@code url} with the configured legacy owner. */
+    static SqlStore openStore(ServerConfig config, String url, PasswordHasher hasher) {
+        String ownerHash = config.legacyOwnerPassword().isEmpty() ? StoreOptions.LOCKED_PASSWORD_HASH : hasher.hash(config.legacyOwnerPassword());
+        return SqlStore.open(url, new StoreOptions(config.legacyOwner(), ownerHash, "新对话"));
     }
 
     /** Builds everything and starts listening; fails (closing what it opened) if any part cannot start. */

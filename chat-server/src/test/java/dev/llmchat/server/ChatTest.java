@@ -288,6 +288,30 @@ class ChatTest {
     }
 
     @Test
+    void simultaneous_turns_on_one_conversation_never_interleave_the_loser_gets_409() throws Exception {
+        String token = s.register("chat_race");
+        String id = s.newConversation(token);
+        List<Integer> statuses = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<TestServer.Response>> sent = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int n = i;
+                sent.add(pool.submit(() -> s.post("/chat", token, chatBody(id, "question " + n, n % 2 == 0))));
+            }
+            for (Future<TestServer.Response> f : sent) statuses.add(f.get().status());
+        }
+
+        JsonNode history = s.get("/conversations/" + id + "/history", token).json().path("messages");
+        long ok = statuses.stream().filter(st -> st == 200).count();
+        assertThat(statuses).containsOnly(200, 409).contains(200);
+        assertThat(history.size()).isEqualTo(2 * ok);
+        for (int i = 0; i < history.size(); i += 2) {
+            assertThat(history.get(i).path("role").asText()).isEqualTo("user");
+            assertThat(history.get(i + 1).path("content").asText()).isEqualTo("[preset-model] Echo: " + history.get(i).path("content").asText());
+        }
+    }
+
+    @Test
     void retention_keeps_only_the_newest_conversations(@TempDir Path own) {
         try (TestServer small = new TestServer(own, Map.of("MAX_CONVERSATIONS_PER_USER", "3"))) {
             String token = small.register("ret_user");

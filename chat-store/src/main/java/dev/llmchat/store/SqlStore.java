@@ -110,6 +110,24 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
      *
      * @throws IllegalStateException when {@code to} holds any row, or the copy failed
      */
+    /**
+     * Writes a consistent copy of a SQLite database to {@code target} while the store stays in use
+     * ({@code VACUUM INTO}: one read transaction, so the copy is a snapshot and writers are not blocked
+     * under WAL). PostgreSQL and MySQL have their own tools ({@code pg_dump}, {@code mysqldump}).
+     *
+     * @throws IllegalArgumentException when {@code target} exists
+     * @throws UnsupportedOperationException for PostgreSQL and MySQL
+     */
+    public void backup(java.nio.file.Path target) {
+        if (kind != DatabaseUrl.Kind.SQLITE) {
+            throw new UnsupportedOperationException("online backup is built in for SQLite only; use "
+                    + (kind == DatabaseUrl.Kind.POSTGRESQL ? "pg_dump" : "mysqldump --single-transaction"));
+        }
+        java.nio.file.Path file = target.toAbsolutePath();
+        if (java.nio.file.Files.exists(file)) throw new IllegalArgumentException(file + " exists; choose a new file name");
+        jdbi.useHandle(h -> h.execute("VACUUM INTO ?", file.toString()));
+    }
+
     public static void copy(SqlStore from, SqlStore to) {
         StoreCopy.copy(from.pool, from.kind, to.pool, to.kind);
     }

@@ -37,6 +37,36 @@ final class SqliteStoreTest extends StoreContractTest {
     }
 
     @Test
+    void an_online_backup_taken_during_writes_is_a_consistent_snapshot() throws Exception {
+        dev.llmchat.core.ConversationId id = dev.llmchat.core.ConversationId.random();
+        store.create(id, alice, "busy", "", T0);
+        for (int i = 0; i < 100; i++) store.append(id, dev.llmchat.core.NewMessage.of(dev.llmchat.core.Role.USER, "before " + i, T0));
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            for (int i = 0; writing.get(); i++) store.append(id, dev.llmchat.core.NewMessage.of(dev.llmchat.core.Role.USER, "during " + i, T0));
+        });
+        Path backup = dir.resolve("backup.db");
+
+        try {
+            Thread.sleep(50);
+            store.backup(backup);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + backup); Statement st = c.createStatement()) {
+            ResultSet check = st.executeQuery("PRAGMA integrity_check");
+            check.next();
+            assertThat(check.getString(1)).isEqualTo("ok");
+            ResultSet counts = st.executeQuery("SELECT c.message_count, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c WHERE c.session_id = '" + id + "'");
+            counts.next();
+            assertThat(counts.getLong(1)).isEqualTo(counts.getLong(2)).isGreaterThanOrEqualTo(100);
+        }
+        assertThatThrownBy(() -> store.backup(backup)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void opening_an_empty_file_creates_the_schema_with_its_own_history_table() {
         List<String> tables = store.jdbi().withHandle(h -> h.createQuery(
                         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")
