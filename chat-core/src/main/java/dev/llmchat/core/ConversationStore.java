@@ -31,6 +31,27 @@ public interface ConversationStore {
     /** Appends a message, counting it and making {@code message.createdAt()} the conversation's activity time. */
     Message append(ConversationId id, NewMessage message);
 
+    /**
+     * Appends a user's question and records that the owner's idempotency {@code key} produced it, in one
+     * transaction. @throws ConflictException ({@code idempotency_key_reused}) when the key is already recorded
+     */
+    Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key);
+
+    /** The conversation and question an owner's idempotency key produced, if it did (keys are kept for a day). */
+    Optional<KeyedQuestion> findQuestion(UserId owner, String key);
+
+    /** The first message after {@code messageId} in the conversation (a question's reply). */
+    Optional<Message> next(ConversationId id, long messageId);
+
+    /** Rewrites a stored message: a streamed reply's text so far, then its final text and status. */
+    void update(ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens);
+
+    /**
+     * Marks replies left {@code STREAMING} as {@code INTERRUPTED} where no live turn holds their conversation
+     * (the server writing them died); returns how many.
+     */
+    int interruptOrphans(Instant now);
+
     /** The messages oldest first. */
     Page<Message> history(ConversationId id, PageRequest page);
 
@@ -39,7 +60,7 @@ public interface ConversationStore {
 
     /**
      * Marks a turn as running in the conversation, unless another turn holds it and has not expired;
-     * returns whether {@code turnId} got it. Atomic across every server sharing the database, so turns
+     * returns whether {@code turnId} got it (calling it again with the same turn renews the lease). Atomic across every server sharing the database, so turns
      * of one conversation never interleave. {@code expiresAt} frees a conversation whose server died.
      */
     boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt);

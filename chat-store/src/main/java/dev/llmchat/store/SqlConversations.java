@@ -6,6 +6,8 @@ import static dev.llmchat.store.Mapping.MESSAGE_COLUMNS;
 import dev.llmchat.core.ConflictException;
 import dev.llmchat.core.Conversation;
 import dev.llmchat.core.ConversationId;
+import dev.llmchat.core.KeyedQuestion;
+import dev.llmchat.core.MessageStatus;
 import dev.llmchat.core.Message;
 import dev.llmchat.core.NewMessage;
 import dev.llmchat.core.NotFoundException;
@@ -14,6 +16,7 @@ import dev.llmchat.core.PageRequest;
 import dev.llmchat.core.SearchHit;
 import dev.llmchat.core.UserId;
 import dev.llmchat.store.Cursors.Position;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -117,26 +120,84 @@ final class SqlConversations {
     }
 
     Message append(ConversationId id, NewMessage message) {
+        return jdbi.inTransaction(h -> append(h, id, message));
+    }
+
+    /** The question and its key row commit together, so a retried request can never store a second question. */
+    Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key) {
+        try {
+            return jdbi.inTransaction(h -> {
+                Message stored = append(h, id, question);
+                long day = Duration.ofDays(1).toMillis();
+                h.createUpdate("DELETE FROM idempotency_keys WHERE user_id = :owner AND created_at < :before")
+                        .bind("owner", owner).bind("before", stored.createdAt().toEpochMilli() - day).execute();
+                h.createUpdate("""
+                                INSERT INTO idempotency_keys (user_id, idem_key, conversation_id, message_id, created_at)
+                                SELECT :owner, :key, id, :message, :at FROM conversations WHERE session_id = :id""")
+                        .bind("owner", owner).bind("key", key).bind("id", id).bind("message", stored.id()).bind("at", stored.createdAt())
+                        .execute();
+                return stored;
+            });
+        } catch (StatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw new ConflictException("idempotency_key_reused", "This Idempotency-Key was already used for another message");
+            }
+            throw e;
+        }
+    }
+
+    Optional<KeyedQuestion> findQuestion(UserId owner, String key) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT c.session_id, " + MESSAGE_COLUMNS
+                        + " FROM idempotency_keys k JOIN conversations c ON c.id = k.conversation_id JOIN messages m ON m.id = k.message_id"
+                        + " WHERE k.user_id = :owner AND k.idem_key = :key")
+                .bind("owner", owner).bind("key", key)
+                .map((rs, ctx) -> new KeyedQuestion(new ConversationId(rs.getString("session_id")),
+                        ctx.findRowMapperFor(Message.class).orElseThrow().map(rs, ctx)))
+                .findOne());
+    }
+
+    Optional<Message> next(ConversationId id, long messageId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + MESSAGE_COLUMNS
+                        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                        + " WHERE c.session_id = :id AND m.id > :after ORDER BY m.id LIMIT 1")
+                .bind("id", id).bind("after", messageId).mapTo(Message.class).findOne());
+    }
+
+    void update(ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE messages SET content = :content, status = :status, prompt_tokens = :promptTokens, completion_tokens = :completionTokens
+                        WHERE id = :message AND conversation_id IN (SELECT id FROM conversations WHERE session_id = :id)""")
+                .bind("content", content).bind("status", status).bind("promptTokens", promptTokens)
+                .bind("completionTokens", completionTokens).bind("message", messageId).bind("id", id).execute());
+    }
+
+    int interruptOrphans(Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE messages SET status = :interrupted
+                        WHERE status = :streaming AND conversation_id IN
+                            (SELECT id FROM conversations WHERE turn_id IS NULL OR turn_expires_at <= :now)""")
+                .bind("interrupted", MessageStatus.INTERRUPTED).bind("streaming", MessageStatus.STREAMING).bind("now", now).execute());
+    }
+
+    private static Message append(Handle h, ConversationId id, NewMessage message) {
         Instant at = Mapping.truncate(message.createdAt());
-        return jdbi.inTransaction(h -> {
-            // Counter first: it locks the conversation row (on databases with row locks) and tells whether it exists.
-            int touched = h.createUpdate("""
-                            UPDATE conversations
-                            SET message_count = message_count + 1,
-                                updated_at = CASE WHEN updated_at < :at THEN :at ELSE updated_at END
-                            WHERE session_id = :id""")
-                    .bind("id", id).bind("at", at).execute();
-            if (touched == 0) throw NotFoundException.conversation();
-            long messageId = h.createUpdate("""
-                            INSERT INTO messages (conversation_id, role, content, status, created_at, prompt_tokens, completion_tokens)
-                            SELECT id, :role, :content, :status, :at, :promptTokens, :completionTokens
-                            FROM conversations WHERE session_id = :id""")
-                    .bind("id", id).bind("role", message.role()).bind("content", message.content())
-                    .bind("status", message.status()).bind("at", at)
-                    .bind("promptTokens", message.promptTokens()).bind("completionTokens", message.completionTokens())
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-            return new Message(messageId, message.role(), message.content(), message.status(), at);
-        });
+        // Counter first: it locks the conversation row (on databases with row locks) and tells whether it exists.
+        int touched = h.createUpdate("""
+                        UPDATE conversations
+                        SET message_count = message_count + 1,
+                            updated_at = CASE WHEN updated_at < :at THEN :at ELSE updated_at END
+                        WHERE session_id = :id""")
+                .bind("id", id).bind("at", at).execute();
+        if (touched == 0) throw NotFoundException.conversation();
+        long messageId = h.createUpdate("""
+                        INSERT INTO messages (conversation_id, role, content, status, created_at, prompt_tokens, completion_tokens)
+                        SELECT id, :role, :content, :status, :at, :promptTokens, :completionTokens
+                        FROM conversations WHERE session_id = :id""")
+                .bind("id", id).bind("role", message.role()).bind("content", message.content())
+                .bind("status", message.status()).bind("at", at)
+                .bind("promptTokens", message.promptTokens()).bind("completionTokens", message.completionTokens())
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        return new Message(messageId, message.role(), message.content(), message.status(), at);
     }
 
     Page<Message> history(ConversationId id, PageRequest page) {
@@ -165,7 +226,7 @@ final class SqlConversations {
     boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt) {
         return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE conversations SET turn_id = :turn, turn_expires_at = :expiresAt
-                        WHERE session_id = :id AND (turn_id IS NULL OR turn_expires_at <= :now)""")
+                        WHERE session_id = :id AND (turn_id IS NULL OR turn_id = :turn OR turn_expires_at <= :now)""")
                 .bind("id", id).bind("turn", turnId).bind("now", now).bind("expiresAt", expiresAt).execute() > 0);
     }
 

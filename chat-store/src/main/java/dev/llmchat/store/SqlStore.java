@@ -4,7 +4,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.llmchat.core.Conversation;
 import dev.llmchat.core.ConversationId;
 import dev.llmchat.core.ConversationStore;
+import dev.llmchat.core.KeyedQuestion;
 import dev.llmchat.core.Message;
+import dev.llmchat.core.MessageStatus;
 import dev.llmchat.core.ModelSettings;
 import dev.llmchat.core.NewMessage;
 import dev.llmchat.core.NewUser;
@@ -186,6 +188,31 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     @Override
     public Message append(ConversationId id, NewMessage message) {
         return conversations.append(id, message);
+    }
+
+    @Override
+    public Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key) {
+        return conversations.appendQuestion(id, question, owner, key);
+    }
+
+    @Override
+    public Optional<KeyedQuestion> findQuestion(UserId owner, String key) {
+        return conversations.findQuestion(owner, key);
+    }
+
+    @Override
+    public Optional<Message> next(ConversationId id, long messageId) {
+        return conversations.next(id, messageId);
+    }
+
+    @Override
+    public void update(ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens) {
+        conversations.update(id, messageId, content, status, promptTokens, completionTokens);
+    }
+
+    @Override
+    public int interruptOrphans(Instant now) {
+        return conversations.interruptOrphans(now);
     }
 
     @Override

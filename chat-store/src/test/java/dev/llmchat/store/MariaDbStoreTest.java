@@ -33,6 +33,11 @@ final class MariaDbStoreTest extends StoreContractTest {
     }
 
     @Override
+    protected String dropMessagesStatusIndex() {
+        return "DROP INDEX messages_status ON messages";
+    }
+
+    @Override
     protected String legacyScript() {
         return "legacy/mysql.sql";
     }

@@ -72,8 +72,8 @@ final class SqliteStoreTest extends StoreContractTest {
                         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")
                 .mapTo(String.class).list());
 
-        assertThat(tables).containsExactly("conversations", "llmchat_schema_history", "messages", "user_configs", "users");
-        assertThat(migrationsApplied()).isEqualTo(3);
+        assertThat(tables).containsExactly("conversations", "idempotency_keys", "llmchat_schema_history", "messages", "user_configs", "users");
+        assertThat(migrationsApplied()).isEqualTo(4);
     }
 
     @Test
@@ -83,7 +83,7 @@ final class SqliteStoreTest extends StoreContractTest {
         try (SqlStore reopened = SqlStore.open("sqlite:///" + dir.resolve("chat.db"))) {
             store = reopened;
             assertThat(reopened.findByUsername("alice")).isPresent();
-            assertThat(migrationsApplied()).isEqualTo(3);
+            assertThat(migrationsApplied()).isEqualTo(4);
         } finally {
             store = null;
         }

@@ -14,6 +14,7 @@ import dev.llmchat.core.ModelSettings;
 import dev.llmchat.core.NewMessage;
 import dev.llmchat.core.NewUser;
 import dev.llmchat.core.NotFoundException;
+import dev.llmchat.core.KeyedQuestion;
 import dev.llmchat.core.Page;
 import dev.llmchat.core.PageRequest;
 import dev.llmchat.core.Role;
@@ -119,6 +120,45 @@ abstract class StoreContractTest {
         assertThat(store.setActive(new UserId(9_999), false)).isFalse();
         assertThat(store.setActive(bob, true)).isTrue();
         assertThat(store.findById(bob).orElseThrow().active()).isTrue();
+    }
+
+    @Test
+    void a_question_stored_with_an_idempotency_key_is_found_by_it_and_the_key_cannot_store_another() {
+        Conversation c = conversation(alice, "keyed", T0);
+        Message q = store.appendQuestion(c.id(), NewMessage.of(Role.USER, "once", T0), alice, "key-1");
+        Message a = store.append(c.id(), NewMessage.of(Role.ASSISTANT, "answer", T0));
+
+        assertThat(store.findQuestion(alice, "key-1")).contains(new KeyedQuestion(c.id(), q));
+        assertThat(store.findQuestion(bob, "key-1")).isEmpty();
+        assertThat(store.next(c.id(), q.id())).contains(a);
+        assertThat(store.next(c.id(), a.id())).isEmpty();
+        assertThatThrownBy(() -> store.appendQuestion(c.id(), NewMessage.of(Role.USER, "twice", T0), alice, "key-1"))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("idempotency_key_reused"));
+        assertThat(store.history(c.id(), PageRequest.all()).items()).extracting(Message::content).containsExactly("once", "answer");
+        Message other = store.appendQuestion(conversation(bob, "b", T0).id(), NewMessage.of(Role.USER, "bob's", T0), bob, "key-1");
+        assertThat(store.findQuestion(bob, "key-1").orElseThrow().question()).isEqualTo(other);
+    }
+
+    @Test
+    void a_streamed_reply_is_rewritten_in_place_and_orphans_are_marked_interrupted() {
+        Conversation live = conversation(alice, "live", T0);
+        Conversation dead = conversation(alice, "dead", T0);
+        assertThat(store.beginTurn(live.id(), "turn-live", T0, T0.plusSeconds(60))).isTrue();
+        Message streaming = store.append(live.id(), new NewMessage(Role.ASSISTANT, "par", MessageStatus.STREAMING, T0, 0, 0));
+        Message orphan = store.append(dead.id(), new NewMessage(Role.ASSISTANT, "half", MessageStatus.STREAMING, T0, 0, 0));
+
+        store.update(live.id(), streaming.id(), "partial text", MessageStatus.STREAMING, 0, 0);
+        int interrupted = store.interruptOrphans(T0.plusSeconds(1));
+
+        assertThat(interrupted).isEqualTo(1);
+        assertThat(store.history(dead.id(), PageRequest.all()).items().get(0).status()).isEqualTo(MessageStatus.INTERRUPTED);
+        Message now = store.history(live.id(), PageRequest.all()).items().get(0);
+        assertThat(now.content()).isEqualTo("partial text");
+        assertThat(now.status()).isEqualTo(MessageStatus.STREAMING);
+        store.update(live.id(), streaming.id(), "partial text, finished", MessageStatus.COMPLETE, 5, 7);
+        assertThat(store.history(live.id(), PageRequest.all()).items().get(0).status()).isEqualTo(MessageStatus.COMPLETE);
+        assertThat(store.beginTurn(live.id(), "turn-live", T0, T0.plusSeconds(120))).as("the holder renews its lease").isTrue();
+        assertThat(store.interruptOrphans(T0.plusSeconds(200))).isZero();
     }
 
     @Test
@@ -481,7 +521,7 @@ abstract class StoreContractTest {
 
         assertThat(store.beginTurn(c.id(), "turn-1", T0, T0.plusSeconds(60))).isTrue();
         assertThat(store.beginTurn(c.id(), "turn-2", T0.plusSeconds(1), T0.plusSeconds(61))).isFalse();
-        assertThat(store.beginTurn(c.id(), "turn-1", T0.plusSeconds(1), T0.plusSeconds(61))).isFalse();
+        assertThat(store.beginTurn(c.id(), "turn-1", T0.plusSeconds(1), T0.plusSeconds(61))).as("the holder renews").isTrue();
         store.endTurn(c.id(), "turn-1");
 
         assertThat(store.beginTurn(c.id(), "turn-2", T0.plusSeconds(2), T0.plusSeconds(62))).isTrue();
@@ -643,7 +683,7 @@ abstract class StoreContractTest {
         try (SqlStore second = SqlStore.open(url, new StoreOptions("someone-else", "x", "untitled"))) {
             LegacyFixture.assertImported(second, LEGACY_OPTIONS, legacyTimesHaveFractions());
             assertThat(second.findByUsername("someone-else")).isEmpty();
-            assertThat(history(second)).containsExactly("0", "1", "2", "3");
+            assertThat(history(second)).containsExactly("0", "1", "2", "3", "4");
         }
     }
 
@@ -735,13 +775,23 @@ abstract class StoreContractTest {
     void an_import_that_committed_without_being_recorded_is_not_repeated() throws Exception {
         String url = legacyDatabase();
         try (SqlStore first = SqlStore.open(url, LEGACY_OPTIONS)) {
-            first.jdbi().useHandle(h -> h.execute("DELETE FROM " + SqlStore.HISTORY_TABLE + " WHERE version = '3'"));
+            // as if the process died right after V3 committed: neither V3's record nor anything later exists
+            first.jdbi().useHandle(h -> {
+                h.execute("DELETE FROM " + SqlStore.HISTORY_TABLE + " WHERE version IN ('3', '4')");
+                h.execute("DROP TABLE idempotency_keys");
+                h.execute(dropMessagesStatusIndex());
+            });
         }
 
         try (SqlStore again = SqlStore.open(url, LEGACY_OPTIONS)) {
             LegacyFixture.assertImported(again, LEGACY_OPTIONS, legacyTimesHaveFractions());
-            assertThat(history(again)).containsExactly("0", "1", "2", "3");
+            assertThat(history(again)).containsExactly("0", "1", "2", "3", "4");
         }
+    }
+
+    /** Undoes V4's index the way this database spells it. */
+    protected String dropMessagesStatusIndex() {
+        return "DROP INDEX messages_status";
     }
 
     // ---- copying between databases
