@@ -2,9 +2,14 @@ package dev.llmchat.core;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +34,63 @@ public final class ChatEngine implements AutoCloseable {
     private final int maxMessageChars;
     private final double defaultTemperature;
     private final String defaultTitle;
-    private final java.time.Duration turnTimeout;
+    private final Duration turnLease;
+    private final Duration flushInterval;
+    private final Retry retry;
+    private final ConcurrentHashMap<ConversationId, LiveTurn> live = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConversationId> held = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chat-engine-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ExecutorService writer = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("chat-writer-", 0).factory());
+    private final LiveTurn.Host host = new LiveTurn.Host() {
+        @Override
+        public ConversationStore store() {
+            return conversations;
+        }
+
+        @Override
+        public ChatModel model() {
+            return model;
+        }
+
+        @Override
+        public java.util.concurrent.Executor writer() {
+            return writer;
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+
+        @Override
+        public Instant now() {
+            return ChatEngine.this.now();
+        }
+
+        @Override
+        public void ended(LiveTurn turn, Message reply, ChatException error, Usage usage) {
+            Prepared p = turn.turn;
+            live.remove(p.conversation().id(), turn);
+            held.remove(p.turnId());
+            try {
+                conversations.endTurn(p.conversation().id(), p.turnId());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "freeing " + p.conversation().id() + " failed; it frees itself when its lease ends", e);
+            }
+            if (error == null) {
+                logTurn(p, true, "complete", 200, usage, reply.content().length());
+                afterTurn(p, reply.content());
+            } else {
+                ModelException m = error instanceof ModelException me ? me : null;
+                logTurn(p, true, m != null ? outcome(m) : error.code(), m != null ? m.upstreamStatus() : 0, usage,
+                        reply == null ? 0 : reply.content().length());
+            }
+        }
+    };
 
     private ChatEngine(Builder b) {
         this.conversations = b.conversations;
@@ -44,7 +105,34 @@ public final class ChatEngine implements AutoCloseable {
         this.maxMessageChars = b.maxMessageChars;
         this.defaultTemperature = b.defaultTemperature;
         this.defaultTitle = b.defaultTitle;
-        this.turnTimeout = b.turnTimeout;
+        this.turnLease = b.turnLease;
+        this.flushInterval = b.flushInterval;
+        this.retry = b.retry;
+        long renew = Math.max(1, turnLease.toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepOrphans, 0, 60, TimeUnit.SECONDS);
+    }
+
+    /** Keeps this engine's turns held while they run; a dead server's turns lapse within one lease. */
+    private void renewLeases() {
+        Instant now = now();
+        held.forEach((turnId, id) -> {
+            try {
+                conversations.beginTurn(id, turnId, now, now.plus(turnLease));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "renewing the turn of " + id + " failed", e);
+            }
+        });
+    }
+
+    /** Replies left {@code streaming} by a server that died become {@code interrupted}. */
+    private void sweepOrphans() {
+        try {
+            int n = conversations.interruptOrphans(now());
+            if (n > 0) LOG.log(Level.INFO, "marked {0} reply(ies) of a stopped server as interrupted", n);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "sweeping interrupted replies failed", e);
+        }
     }
 
     /** Starts a builder; presets are required, everything else has the seed's defaults. */
@@ -93,39 +181,178 @@ public final class ChatEngine implements AutoCloseable {
         if (!conversations.delete(owner, id)) throw NotFoundException.conversation();
     }
 
-    /** Runs one turn and waits for the whole reply. The user message is stored even if the model fails. @throws ModelException */
+    /**
+     * Runs one turn and waits for the whole reply. The user message is stored even if the model fails.
+     * With an idempotency key already used, returns that send's turn (waiting for it if it is still
+     * being written) or, if its reply never came, asks the model again without storing a second question.
+     * @throws ModelException
+     */
     public Turn reply(UserId owner, ConversationId id, ChatInput input) {
-        Prepared turn = prepare(owner, id, input);
-        try {
-            ChatCompletion completion;
-            try {
-                completion = model.complete(turn.request);
-            } catch (ModelException e) {
-                logTurn(turn, false, outcome(e), e.upstreamStatus(), Usage.UNKNOWN, 0);
-                throw e;
+        Optional<KeyedQuestion> keyed = keyed(owner, id, input);
+        if (keyed.isPresent()) {
+            Message question = keyed.get().question();
+            LiveTurn running = live.get(id);
+            if (running != null && running.turn.question().id() == question.id()) {
+                CompletableFuture<Message> done = new CompletableFuture<>();
+                running.attach(collector(done), Integer.MAX_VALUE);
+                return new Turn(question, join(done));
             }
+            Optional<Turn> stored = storedTurn(id, question);
+            if (stored.isPresent()) return stored.get();
+        }
+        Prepared turn = prepare(owner, id, input, keyed.map(KeyedQuestion::question));
+        held.put(turn.turnId, id);
+        try {
+            ChatCompletion completion = completeWithRetries(turn);
             Message answer = conversations.append(id, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
                     completion.usage().promptTokens(), completion.usage().completionTokens()));
             logTurn(turn, false, "complete", 200, completion.usage(), completion.text().length());
             afterTurn(turn, completion.text());
             return new Turn(turn.question, answer);
         } finally {
+            held.remove(turn.turnId);
             conversations.endTurn(id, turn.turnId);
+        }
+    }
+
+    private ChatCompletion completeWithRetries(Prepared turn) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return model.complete(turn.request);
+            } catch (ModelException e) {
+                long wait = retry.delayMillis(e, attempt, (System.nanoTime() - turn.startNanos) / 1_000_000);
+                if (wait < 0) {
+                    logTurn(turn, false, outcome(e), e.upstreamStatus(), Usage.UNKNOWN, 0);
+                    throw e;
+                }
+                LOG.log(Level.INFO, "model call for {0} failed ({1}); retry {2} in {3} ms", turn.conversation.id(), e.failure(), attempt, wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
     /**
      * Runs one turn, streaming the reply to {@code listener}. Input errors and unknown conversations are
      * thrown here, before anything is stored; model failures arrive at the listener, after whatever text
-     * was produced has been stored with status {@code error} ({@code incomplete} when cancelled).
+     * was produced has been stored with status {@code error} ({@code incomplete} when stopped). The reply
+     * row exists from the first token ({@code streaming}) and grows as the reply does. Cancelling the
+     * returned handle detaches this listener; the model is cancelled once no listener is left. With an
+     * idempotency key already used, the first send's reply is relayed instead (live if still running).
      */
     public ChatStream stream(UserId owner, ConversationId id, ChatInput input, ReplyListener listener) {
         Objects.requireNonNull(listener, "listener");
-        Prepared turn = prepare(owner, id, input);
+        Optional<KeyedQuestion> keyed = keyed(owner, id, input);
+        if (keyed.isPresent()) {
+            Message question = keyed.get().question();
+            LiveTurn running = live.get(id);
+            if (running != null && running.turn.question().id() == question.id()) return running.attach(listener, -1);
+            Optional<Turn> stored = storedTurn(id, question);
+            if (stored.isPresent()) {
+                Message answer = stored.get().answer();
+                if (!answer.content().isEmpty()) listener.onDelta(answer.content());
+                if (answer.status() == MessageStatus.COMPLETE) {
+                    listener.onComplete(answer);
+                } else {
+                    listener.onError(new ChatException("reply_" + answer.status().wireName(),
+                            "The reply to this message was cut short (" + answer.status().wireName() + "); send the message again to retry."));
+                }
+                return () -> { };
+            }
+        }
+        Prepared turn = prepare(owner, id, input, keyed.map(KeyedQuestion::question));
+        LiveTurn running = new LiveTurn(host, turn, retry, flushInterval);
+        live.put(id, running);
+        held.put(turn.turnId, id);
         try {
-            return model.stream(turn.request, new PersistingListener(turn, listener));
+            return running.start(listener);
         } catch (RuntimeException e) {
+            live.remove(id, running);
+            held.remove(turn.turnId);
             conversations.endTurn(id, turn.turnId);
+            throw e;
+        }
+    }
+
+    /**
+     * Follows the reply being written in a conversation (a reconnecting client, another device): the
+     * chunks after index {@code afterChunk} (-1 for all), then the rest live.
+     * @throws NotFoundException when no reply is being written here (read the history instead)
+     */
+    public ChatStream follow(UserId owner, ConversationId id, int afterChunk, ReplyListener listener) {
+        conversation(owner, id);
+        LiveTurn running = live.get(id);
+        if (running == null) throw new NotFoundException("no_live_reply", "No reply is being written in this conversation; read its history");
+        return running.attach(listener, afterChunk);
+    }
+
+    /**
+     * Stops the reply being written in a conversation: the model call is cancelled and what was written
+     * is kept as {@code incomplete}. @throws NotFoundException when no reply is being written here
+     */
+    public void stop(UserId owner, ConversationId id) {
+        conversation(owner, id);
+        LiveTurn running = live.get(id);
+        if (running == null) throw new NotFoundException("no_live_reply", "No reply is being written in this conversation");
+        running.stop();
+    }
+
+    /** How many replies this engine is streaming now. */
+    public int liveReplies() {
+        return live.size();
+    }
+
+    /** Stops every reply in progress (shutdown); their partial text is stored as {@code incomplete}. */
+    public void stopAll() {
+        live.values().forEach(LiveTurn::stop);
+    }
+
+    private Optional<KeyedQuestion> keyed(UserId owner, ConversationId id, ChatInput input) {
+        if (input.idempotencyKey().isEmpty()) return Optional.empty();
+        if (input.idempotencyKey().length() > 200) throw new InvalidInputException("invalid_idempotency_key", "Idempotency-Key is at most 200 characters");
+        Optional<KeyedQuestion> found = conversations.findQuestion(owner, input.idempotencyKey());
+        if (found.isPresent() && !found.get().conversation().equals(id)) {
+            throw new ConflictException("idempotency_key_reused", "This Idempotency-Key was already used for another conversation");
+        }
+        return found;
+    }
+
+    /** The stored reply to a keyed question, when there is a finished one. */
+    private Optional<Turn> storedTurn(ConversationId id, Message question) {
+        Optional<Message> next = conversations.next(id, question.id()).filter(m -> m.role() == Role.ASSISTANT);
+        if (next.isPresent() && next.get().status() == MessageStatus.STREAMING) {
+            throw new ConflictException("turn_in_progress", "The reply to this message is still being written on another server; read the history shortly.");
+        }
+        return next.map(answer -> new Turn(question, answer));
+    }
+
+    private static ReplyListener collector(CompletableFuture<Message> done) {
+        return new ReplyListener() {
+            @Override
+            public void onDelta(String text) {
+            }
+
+            @Override
+            public void onComplete(Message reply) {
+                done.complete(reply);
+            }
+
+            @Override
+            public void onError(ChatException error) {
+                done.completeExceptionally(error);
+            }
+        };
+    }
+
+    private static Message join(CompletableFuture<Message> done) {
+        try {
+            return done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;
         }
     }
@@ -156,6 +383,8 @@ public final class ChatEngine implements AutoCloseable {
     /** Lets pending title requests finish (briefly) and stops the background executor. */
     @Override
     public void close() {
+        scheduler.shutdownNow();
+        writer.shutdown();
         background.shutdown();
         try {
             if (!background.awaitTermination(5, TimeUnit.SECONDS)) background.shutdownNow();
@@ -165,7 +394,7 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question, String turnId, long startNanos) {
+    record Prepared(Conversation conversation, ModelEndpoint endpoint, ChatRequest request, Message question, String turnId, long startNanos) {
     }
 
     /** One structured line per turn; never the key, never the text. */
@@ -180,7 +409,7 @@ public final class ChatEngine implements AutoCloseable {
         return e.failure().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private Prepared prepare(UserId owner, ConversationId id, ChatInput input) {
+    private Prepared prepare(UserId owner, ConversationId id, ChatInput input, Optional<Message> asked) {
         long startNanos = System.nanoTime();
         String text = input.message();
         if (text.isBlank()) throw new InvalidInputException("invalid_message", "message must not be empty");
@@ -197,16 +426,19 @@ public final class ChatEngine implements AutoCloseable {
         }
         Conversation conversation = conversation(owner, id);
         ModelEndpoint endpoint = catalog.endpoint(mine);
+        long first = asked.map(Message::id).orElse(Long.MAX_VALUE);
         ContextWindow.Prompt prompt = contextWindow.build(endpoint.contextWindow(), maxTokens, conversation.systemPrompt(),
-                before -> conversations.recent(id, before, ContextWindow.PAGE), text);
+                before -> conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
         String turnId = java.util.UUID.randomUUID().toString();
         Instant now = now();
-        if (!conversations.beginTurn(id, turnId, now, now.plus(turnTimeout))) {
+        if (!conversations.beginTurn(id, turnId, now, now.plus(turnLease))) {
             throw new ConflictException("turn_in_progress",
                     "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
         }
         try {
-            Message question = conversations.append(id, NewMessage.of(Role.USER, text, now));
+            Message question = asked.isPresent() ? asked.get()
+                    : input.idempotencyKey().isEmpty() ? conversations.append(id, NewMessage.of(Role.USER, text, now))
+                    : conversations.appendQuestion(id, NewMessage.of(Role.USER, text, now), owner, input.idempotencyKey());
             ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
             return new Prepared(conversation, endpoint, request, question, turnId, startNanos);
         } catch (RuntimeException e) {
@@ -230,59 +462,6 @@ public final class ChatEngine implements AutoCloseable {
         return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
-    /** Stores the reply as it ends, then tells the caller's listener. */
-    private final class PersistingListener implements ChatStreamListener {
-        private final Prepared turn;
-        private final ReplyListener downstream;
-
-        PersistingListener(Prepared turn, ReplyListener downstream) {
-            this.turn = turn;
-            this.downstream = downstream;
-        }
-
-        @Override
-        public void onDelta(String text) {
-            downstream.onDelta(text);
-        }
-
-        @Override
-        public void onComplete(ChatCompletion completion) {
-            Message answer;
-            try {
-                answer = conversations.append(turn.conversation.id(), new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE,
-                        now(), completion.usage().promptTokens(), completion.usage().completionTokens()));
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "storing the reply of " + turn.conversation.id() + " failed", e);
-                conversations.endTurn(turn.conversation.id(), turn.turnId);
-                downstream.onError(new ChatException("storage_failed", "The reply could not be saved; please try again."));
-                return;
-            }
-            conversations.endTurn(turn.conversation.id(), turn.turnId);
-            logTurn(turn, true, "complete", 200, completion.usage(), completion.text().length());
-            downstream.onComplete(answer);
-            afterTurn(turn, completion.text());
-        }
-
-        @Override
-        public void onError(ModelException error, String partialText) {
-            if (!partialText.isEmpty()) {
-                MessageStatus status = error.failure() == ModelFailure.CANCELLED ? MessageStatus.INCOMPLETE : MessageStatus.ERROR;
-                try {
-                    conversations.append(turn.conversation.id(), new NewMessage(Role.ASSISTANT, partialText, status, now(), 0, 0));
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "storing the partial reply of " + turn.conversation.id() + " failed", e);
-                }
-            }
-            try {
-                conversations.endTurn(turn.conversation.id(), turn.turnId);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "freeing " + turn.conversation.id() + " failed; it frees itself when the turn expires", e);
-            }
-            logTurn(turn, true, outcome(error), error.upstreamStatus(), Usage.UNKNOWN, partialText.length());
-            downstream.onError(error);
-        }
-    }
-
     /** Configuration of a {@link ChatEngine}; defaults are the seed's. */
     public static final class Builder {
         private final ConversationStore conversations;
@@ -297,7 +476,9 @@ public final class ChatEngine implements AutoCloseable {
         private String defaultTitle = "新对话";
         private TokenCounter tokenCounter;
         private Clock clock = Clock.systemUTC();
-        private java.time.Duration turnTimeout = java.time.Duration.ofMinutes(20);
+        private Duration turnLease = Duration.ofSeconds(60);
+        private Duration flushInterval = Duration.ofMillis(500);
+        private Retry retry = Retry.DEFAULT;
         private SecretCipher cipher;
 
         private Builder(ConversationStore conversations, SettingsStore settings, ChatModel model) {
@@ -356,11 +537,23 @@ public final class ChatEngine implements AutoCloseable {
         }
 
         /**
-         * How long a turn may hold its conversation before another turn may start anyway (a crashed
-         * server's turns expire); longer than the model's total timeout. Default 20 minutes.
+         * How long a turn holds its conversation without renewal (renewed every third of it while it
+         * runs); a crashed server's conversations are free again after this. Default 60 seconds.
          */
-        public Builder turnTimeout(java.time.Duration timeout) {
-            this.turnTimeout = Objects.requireNonNull(timeout, "timeout");
+        public Builder turnLease(Duration lease) {
+            this.turnLease = Objects.requireNonNull(lease, "lease");
+            return this;
+        }
+
+        /** How often a streamed reply's text is written while it grows (default 500 ms). */
+        public Builder flushInterval(Duration interval) {
+            this.flushInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /** Retries of transient model failures before the first token: attempts in all, within a time budget (default 3 in 20 s). */
+        public Builder retries(int attempts, Duration budget) {
+            this.retry = new Retry(attempts, budget);
             return this;
         }
 

@@ -35,7 +35,8 @@ final class ChatController {
         Body body = Body.of(ctx);
         Authenticator.checkClaimedUser(user, body.optionalId("user_id"));
         ConversationId id = ConversationId.parse(body.requiredString("session_id")).orElseThrow(NotFoundException::conversation);
-        ChatInput input = new ChatInput(body.requiredString("message"), body.optionalNumber("temperature"), body.optionalInt("max_tokens"));
+        String key = java.util.Optional.ofNullable(ctx.header("Idempotency-Key")).map(String::strip).orElse("");
+        ChatInput input = new ChatInput(body.requiredString("message"), body.optionalNumber("temperature"), body.optionalInt("max_tokens"), key);
         boolean streaming = body.optionalBoolean("stream").orElse(false);
         if (!streaming) {
             Turn turn = engine.reply(user.id(), id, input);
@@ -51,5 +52,37 @@ final class ChatController {
             ChatStream stream = engine.stream(user.id(), id, input, relay);
             relay.run(ctx, stream);
         }
+    }
+
+    /**
+     * {@code GET /chat/{session_id}/stream?after=N}: a client that lost its stream (or another device)
+     * follows the reply still being written: the chunks after index N (as counted from 0 by the client;
+     * absent: all), then the rest live, in the same framing.
+     */
+    void follow(Context ctx) throws Exception {
+        User user = auth.require(ctx);
+        ConversationId id = ConversationController.id(ctx);
+        int after = -1;
+        String a = ctx.queryParam("after");
+        if (a != null) {
+            try {
+                after = Integer.parseInt(a.strip());
+            } catch (NumberFormatException e) {
+                after = -2;
+            }
+            if (after < -1) throw ApiException.badRequest("invalid_after", "after must be the index of the last chunk received (0 or more)");
+        }
+        try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
+            SseRelay relay = new SseRelay(keepAlive);
+            ChatStream stream = engine.follow(user.id(), id, after, relay);
+            relay.run(ctx, stream);
+        }
+    }
+
+    /** {@code POST /chat/{session_id}/stop}: stops the reply being written; its text so far is kept as {@code incomplete}. */
+    void stop(Context ctx) {
+        User user = auth.require(ctx);
+        engine.stop(user.id(), ConversationController.id(ctx));
+        Json.ok(ctx, java.util.Map.of("message", "Stopped"));
     }
 }

@@ -36,9 +36,12 @@ public final class ChatServer implements AutoCloseable {
     private final ChatEngine engine;
     private final List<Route> routes;
     private final Javalin app;
+    private final Duration grace;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ChatServer(ServerConfig config) {
         Clock clock = Clock.systemUTC();
+        this.grace = config.shutdownGrace();
         PasswordHasher hasher = new PasswordHasher(config.passwordHashMemoryKib(), 2);
         this.store = openStore(config, config.databaseUrl(), hasher);
         try {
@@ -59,7 +62,6 @@ public final class ChatServer implements AutoCloseable {
                     .retention(config.retention())
                     .maxMessageChars(config.maxMessageChars())
                     .clock(clock)
-                    .turnTimeout(config.llmTotalTimeout().plusMinutes(1))
                     .secretCipher(new AesGcmCipher(
                             KeyFiles.configuredOrGenerated(config.secretsKey(), "SECRETS_KEY", config.dataDir(), "secrets-key"),
                             config.retiredSecretsKeys().stream().map(k -> KeyFiles.decode(k, "SECRETS_OLD_KEYS")).toList()))
@@ -87,6 +89,8 @@ public final class ChatServer implements AutoCloseable {
                     new Route(HandlerType.GET, "/conversations/{session_id}/history", conversations::history),
                     new Route(HandlerType.DELETE, "/conversations/{session_id}", conversations::delete),
                     new Route(HandlerType.POST, "/chat", chat::chat),
+                    new Route(HandlerType.GET, "/chat/{session_id}/stream", chat::follow),
+                    new Route(HandlerType.POST, "/chat/{session_id}/stop", chat::stop),
                     new Route(HandlerType.GET, "/api/config", settings::get),
                     new Route(HandlerType.POST, "/api/config", settings::update),
                     new Route(HandlerType.GET, "/api/admin/users", admin::list),
@@ -143,10 +147,40 @@ public final class ChatServer implements AutoCloseable {
         return routes;
     }
 
+    /**
+     * Graceful stop: no new connections, replies in progress may finish within the grace period, then
+     * they are stopped (their text stored as {@code incomplete}), and everything is closed. Idempotent.
+     */
     @Override
     public void close() {
-        if (app != null) app.stop();
+        if (!closing.compareAndSet(false, true)) return;
+        if (app != null) {
+            for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+                if (c instanceof org.eclipse.jetty.server.NetworkConnector n) n.close();
+            }
+            long deadline = System.nanoTime() + grace.toNanos();
+            if (engine.liveReplies() > 0) LOG.info("shutting down: waiting up to {}s for {} reply(ies)", grace.toSeconds(), engine.liveReplies());
+            while (engine.liveReplies() > 0 && System.nanoTime() < deadline) pause();
+            if (engine.liveReplies() > 0) {
+                LOG.info("shutting down: stopping {} reply(ies); their text so far is kept", engine.liveReplies());
+                engine.stopAll();
+                long stopDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (engine.liveReplies() > 0 && System.nanoTime() < stopDeadline) pause();
+            }
+            // let the relays write their last event before connections close
+            pause();
+            app.stop();
+        }
         closeQuietly();
+        LOG.info("stopped");
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void closeQuietly() {

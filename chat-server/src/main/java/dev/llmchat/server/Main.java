@@ -52,6 +52,11 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        // SIGTERM is the normal way to stop a service: finish gracefully and exit 0 (not the JVM's 143)
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> Thread.ofPlatform().name("sigterm").start(() -> {
+            server.close();
+            System.exit(0);
+        }));
         log.info("LLM Chat {} listening on http://{}:{} (database {}, presets {}); API docs at /docs",
                 OpsController.VERSION, config.host(), server.port(), config.databaseUrl().replaceAll("//[^/@]*@", "//***@"),
                 config.presets().stream().map(p -> p.type()).toList());

@@ -113,7 +113,7 @@ public record ServerConfig(
                 Duration.ofSeconds(v.integer("LLM_FIRST_TOKEN_TIMEOUT_SECONDS", 120, 1, 3600)),
                 Duration.ofSeconds(v.integer("LLM_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
                 Duration.ofSeconds(v.integer("LLM_TOTAL_TIMEOUT_SECONDS", 900, 1, 86_400)),
-                Duration.ofSeconds(v.integer("SSE_KEEPALIVE_SECONDS", 15, 1, 3600)),
+                Duration.ofSeconds(v.integer("SSE_KEEPALIVE_SECONDS", 5, 1, 3600)),
                 v.integer("PASSWORD_HASH_MEMORY_KIB", 19_456, 1024, 4_194_304),
                 v.choice("REGISTRATION", Registration.OPEN, Registration.class),
                 v.string("SECRETS_KEY", ""),
