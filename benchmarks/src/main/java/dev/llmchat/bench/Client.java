@@ -212,6 +212,11 @@ abstract sealed class Client implements AutoCloseable permits Client.Server, Cli
             if (history.size() > keep) history.remove(0);
         }
 
+        /** A turn whose messages are not added to the replayed conversation (the caller mirrors another one). */
+        Outcome streamWithoutRemembering(Script script) throws IOException {
+            return streamed("/v1/chat/completions", "bench", body(script, true));
+        }
+
         @Override
         Outcome stream(Script script) throws IOException {
             Outcome o = streamed("/v1/chat/completions", "bench", body(script, true));

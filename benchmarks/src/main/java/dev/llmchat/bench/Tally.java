@@ -29,9 +29,12 @@ final class Tally {
     private final ConcurrentLinkedQueue<String> errorSamples = new ConcurrentLinkedQueue<>();
     private final AtomicInteger sampled = new AtomicInteger();
     volatile long recordFrom;
-    long startNanos;
-    long endNanos;
-    Cpu.Window cpu;
+    private double wall;
+    private double serverCpu;
+    private double driverCpu;
+    private long machineBusy;
+    private long machineTotal;
+    private int windows;
 
     Tally(String name) {
         this.name = name;
@@ -77,8 +80,32 @@ final class Tally {
         if (sampled.incrementAndGet() <= 5) errorSamples.add(String.valueOf(message));
     }
 
+    /** Adds one phase's wall time and CPU (a tally may collect several interleaved phases). */
+    void add(Cpu.Window w) {
+        wall += w.wallSeconds();
+        serverCpu += w.serverSeconds();
+        driverCpu += w.driverSeconds();
+        machineBusy += w.to().machineBusy() - w.from().machineBusy();
+        machineTotal += w.to().machineTotal() - w.from().machineTotal();
+        windows++;
+    }
+
     double seconds() {
-        return (endNanos - startNanos) / 1e9;
+        return wall;
+    }
+
+    double serverCpuSeconds() {
+        return serverCpu;
+    }
+
+    /** Server CPU per streamed chunk (all of it: per-turn work included), in microseconds. */
+    double serverCpuPerChunkMicros() {
+        return chunks.sum() == 0 ? Double.NaN : serverCpu * 1e6 / chunks.sum();
+    }
+
+    /** Server CPU per turn, in microseconds. */
+    double serverCpuPerTurnMicros() {
+        return turns.sum() == 0 ? Double.NaN : serverCpu * 1e6 / turns.sum();
     }
 
     ObjectNode json() {
@@ -95,7 +122,16 @@ final class Tally {
         if (gap.getTotalCount() > 0) n.set("gap_us", percentiles(gap));
         if (transit.getTotalCount() > 0) n.set("transit_us", percentiles(transit));
         if (latency.getTotalCount() > 0) n.set("latency_us", percentiles(latency));
-        if (cpu != null) n.set("cpu", cpu.json());
+        if (windows > 0) {
+            ObjectNode c = n.putObject("cpu");
+            c.put("phases", windows);
+            c.put("server_cpu_seconds", round(serverCpu));
+            c.put("server_cores_busy", round(serverCpu / wall));
+            c.put("driver_and_fake_cores_busy", round(driverCpu / wall));
+            c.put("machine_busy_percent", machineTotal == 0 ? 0 : round(100.0 * machineBusy / machineTotal));
+            if (chunks.sum() > 0) c.put("server_cpu_per_chunk_us", round(serverCpuPerChunkMicros()));
+            if (turns.sum() > 0) c.put("server_cpu_per_turn_us", round(serverCpuPerTurnMicros()));
+        }
         if (!errorSamples.isEmpty()) {
             var arr = n.putArray("error_samples");
             errorSamples.forEach(arr::add);

@@ -21,12 +21,18 @@ import java.util.concurrent.Executors;
  * (role-only first chunk, usage-only last chunk, {@code [DONE]}), and answers title requests with
  * {@link #title}. Model names script failures: {@code status-503} answers that status with an OpenAI
  * error body, {@code break-after-2} closes the stream after two chunks without {@code [DONE]},
- * {@code slow} waits 150 ms between chunks. Every request body is recorded, with the Authorization
- * header it came with as {@code __authorization}.
+ * {@code slow} waits 150 ms between chunks, {@code flaky-N} answers 503 to its first N calls,
+ * {@code ratelimited} always answers 429 with {@code Retry-After: 1}, {@code hang} waits 3 s before
+ * answering, {@code stall} goes silent for 5 s after two chunks, {@code malformed} sends a broken chunk
+ * after the first. Every request body is recorded, with the Authorization header it came with as
+ * {@code __authorization}; streams whose client went away are recorded in {@link #abandoned}.
  */
 final class FakeOpenAi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+    /** Models whose stream the client (the server under test) closed before the end. */
+    final List<String> abandoned = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
     volatile String title = "测试标题";
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -56,12 +62,21 @@ final class FakeOpenAi implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        String asked = "";
         try (ex) {
             JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
             String authorization = ex.getRequestHeaders().getFirst("Authorization");
             ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("__authorization", authorization == null ? "" : authorization);
             requests.add(body);
             String model = body.path("model").asText();
+            asked = model;
+            int call = calls.computeIfAbsent(model, m -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            if (model.startsWith("flaky-") && call <= Integer.parseInt(model.substring(6))) model = "status-503";
+            if (model.equals("ratelimited")) {
+                ex.getResponseHeaders().add("Retry-After", "1");
+                model = "status-429";
+            }
+            if (model.equals("hang")) sleep(3000);
             if (model.startsWith("status-")) {
                 byte[] err = ("{\"error\":{\"message\":\"fake failure " + model + "\",\"type\":\"server_error\"}}").getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -70,7 +85,7 @@ final class FakeOpenAi implements AutoCloseable {
                 return;
             }
             JsonNode messages = body.path("messages");
-            String reply = isTitleRequest(body) ? title : "[" + model + "] Echo: " + messages.path(messages.size() - 1).path("content").asText();
+            String reply = isTitleRequest(body) ? title : "[" + body.path("model").asText() + "] Echo: " + messages.path(messages.size() - 1).path("content").asText();
             if (!body.path("stream").asBoolean(false)) {
                 String json = "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
                         + JSON.writeValueAsString(reply) + "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}";
@@ -87,6 +102,8 @@ final class FakeOpenAi implements AutoCloseable {
             List<String> chunks = chunks(reply);
             for (int i = 0; i < chunks.size(); i++) {
                 if (model.equals("break-after-2") && i == 2) return;
+                if (model.equals("stall") && i == 2) sleep(5000);
+                if (model.equals("malformed") && i == 1) send(out, "{\"choices\":[{\"delta\":{\"content\": not json");
                 if (model.equals("slow")) sleep(150);
                 send(out, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":" + JSON.writeValueAsString(chunks.get(i)) + "},\"finish_reason\":null}]}");
             }
@@ -96,6 +113,7 @@ final class FakeOpenAi implements AutoCloseable {
             out.flush();
         } catch (IOException clientGone) {
             // the server under test cancelled the call
+            abandoned.add(asked);
         }
     }
 
