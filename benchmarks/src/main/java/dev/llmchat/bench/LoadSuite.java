@@ -34,6 +34,10 @@ public final class LoadSuite {
                         double cDirect, double fServer, double fDirect, int[] steps, double stepPhase, double profile, double soak,
                         double soakSample, int held, int heldChunks) {
         static Plan of(String mode) {
+            if (mode.equals("smoke")) {
+                // seconds, for checking the suite itself; its figures mean nothing
+                return new Plan(mode, 1, 10, 50, 2, 1, 3, 2, 1, 2, 1, new int[] {50, 100}, 4, 2, 6, 1, 100, 5);
+            }
             return mode.equals("full")
                     ? new Plan(mode, 10, 500, 3000, 20, 3, 30, 15, 10, 30, 15, new int[] {250, 500, 1000, 2000}, 20, 15, 600, 10, 10_000, 60)
                     : new Plan(mode, 5, 300, 1000, 8, 3, 10, 8, 5, 10, 5, new int[] {250, 500, 1000}, 12, 8, 60, 2, 2_000, 30);
@@ -73,7 +77,7 @@ public final class LoadSuite {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (!mode.equals("quick") && !mode.equals("full")) throw new IllegalArgumentException("--mode quick or full");
+        if (!List.of("quick", "full", "smoke").contains(mode)) throw new IllegalArgumentException("--mode quick, full or smoke");
         Files.createDirectories(out);
         Files.createDirectories(work);
         new LoadSuite(Plan.of(mode), out, work, Files.readString(cp).strip()).runAll();

@@ -78,6 +78,10 @@ public final class ChatServer implements AutoCloseable {
                     new RateLimiter.Rule("chat", config.chatsPerMinute(), Duration.ofMinutes(1)));
             ConfigController settings = new ConfigController(engine, auth, outbound);
             OpsController ops = new OpsController(store::healthy, metrics);
+            metrics.gauge("llmchat.db.pool.active", store, st -> st.poolStats().active());
+            metrics.gauge("llmchat.db.pool.idle", store, st -> st.poolStats().idle());
+            metrics.gauge("llmchat.db.pool.waiting", store, st -> st.poolStats().waiting());
+            metrics.gauge("llmchat.replies.live", engine, ChatEngine::liveReplies);
             AdminController admin = new AdminController(store, auth, hasher);
             this.routes = List.of(
                     new Route(HandlerType.POST, "/api/auth/register", accounts::register),

@@ -29,11 +29,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
 /**
  * The server as an operator runs it: its own JVM ({@code java -cp <the test class path> dev.llmchat.server.Main}),
  * configured only by environment variables, working in a directory of its own (so no {@code .env} is read),
  * its output appended to {@code server.log} there. For tests that send it signals: SIGTERM through
- * {@link Process#destroy()}, SIGKILL through {@link Process#destroyForcibly()}. Close it in a finally.
+ * {@link Process#destroy()}, SIGKILL through {@link Process#destroyForcibly()}. Start them through a
+ * {@link Servers} extension, which kills what is left after each test and prints their output when it failed.
  */
 final class ServerProcess implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -93,9 +98,11 @@ final class ServerProcess implements AutoCloseable {
             }
             pb.environment().putAll(env);
             pb.environment().put("PORT", Integer.toString(port));
+            long started = System.nanoTime();
             ServerProcess server = new ServerProcess(pb.start(), port, log);
             try {
-                server.awaitHealthy(Duration.ofSeconds(30));
+                server.awaitHealthy(Duration.ofSeconds(60));
+                System.out.printf("server pid %d healthy %d ms after start%n", server.process.pid(), (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException | AssertionError e) {
                 server.close();
                 throw e;
@@ -217,11 +224,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     String output() {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
+        return readLog(log);
     }
 
     /** Kills the process if it still runs (SIGKILL) and waits for it to be gone. */
@@ -233,6 +236,50 @@ final class ServerProcess implements AutoCloseable {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Starts servers for one test; after it (pass or fail) kills those still running, and prints their
+     * output if the test failed. Register with {@code @RegisterExtension final ServerProcess.Servers servers = …}.
+     */
+    static final class Servers implements AfterEachCallback, TestWatcher {
+        private final List<ServerProcess> started = new CopyOnWriteArrayList<>();
+        private final StringBuilder output = new StringBuilder();
+
+        ServerProcess start(Path dir, Map<String, String> env) {
+            ServerProcess s;
+            try {
+                s = ServerProcess.start(dir, env);
+            } catch (RuntimeException | AssertionError e) {
+                output.append(readLog(dir.resolve("server.log")));
+                throw e;
+            }
+            started.add(s);
+            return s;
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            try {
+                for (ServerProcess s : started) s.close();
+            } finally {
+                // the temporary directory is gone by the time the watcher hears of a failure
+                started.stream().map(s -> s.log).distinct().forEach(log -> output.append(readLog(log)));
+            }
+        }
+
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            System.err.println("---- output of the server processes of " + context.getDisplayName() + " ----\n" + output);
+        }
+    }
+
+    private static String readLog(Path log) {
+        try {
+            return "== " + log + "\n" + Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")\n";
         }
     }
 

@@ -35,15 +35,17 @@ final class SqlConversations {
     private static final String MOST_RECENT_FIRST = " ORDER BY c.updated_at DESC, c.id DESC";
 
     private final Jdbi jdbi;
+    private final Writes writes;
 
-    SqlConversations(Jdbi jdbi) {
+    SqlConversations(Jdbi jdbi, Writes writes) {
         this.jdbi = jdbi;
+        this.writes = writes;
     }
 
     Conversation create(ConversationId id, UserId owner, String title, String systemPrompt, Instant createdAt) {
         Instant at = Mapping.truncate(createdAt);
         try {
-            jdbi.useHandle(h -> h.createUpdate("""
+            writes.useHandle(h -> h.createUpdate("""
                             INSERT INTO conversations (session_id, user_id, title, system_prompt, created_at, updated_at, message_count)
                             VALUES (:id, :owner, :title, :systemPrompt, :at, :at, 0)""")
                     .bind("id", id).bind("owner", owner).bind("title", title).bind("systemPrompt", systemPrompt).bind("at", at)
@@ -95,7 +97,7 @@ final class SqlConversations {
     }
 
     boolean delete(UserId owner, ConversationId id) {
-        return jdbi.inTransaction(h -> {
+        return writes.inTransaction(h -> {
             h.createUpdate("DELETE FROM messages WHERE conversation_id IN"
                             + " (SELECT id FROM conversations WHERE session_id = :id AND user_id = :owner)")
                     .bind("id", id).bind("owner", owner).execute();
@@ -108,7 +110,7 @@ final class SqlConversations {
         if (keep < 0) throw new IllegalArgumentException("keep must not be negative");
         // The common case, nobody over the limit, is one indexed read and no write lock.
         if (jdbi.withHandle(h -> firstBeyond(h, owner, keep)).isEmpty()) return 0;
-        return jdbi.inTransaction(h -> {
+        return writes.inTransaction(h -> {
             Optional<Position> boundary = firstBeyond(h, owner, keep);
             if (boundary.isEmpty()) return 0;
             Position p = boundary.get();
@@ -120,13 +122,13 @@ final class SqlConversations {
     }
 
     Message append(ConversationId id, NewMessage message) {
-        return jdbi.inTransaction(h -> append(h, id, message));
+        return writes.inTransaction(h -> append(h, id, message));
     }
 
     /** The question and its key row commit together, so a retried request can never store a second question. */
     Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key) {
         try {
-            return jdbi.inTransaction(h -> {
+            return writes.inTransaction(h -> {
                 Message stored = append(h, id, question);
                 long day = Duration.ofDays(1).toMillis();
                 h.createUpdate("DELETE FROM idempotency_keys WHERE user_id = :owner AND created_at < :before")
@@ -164,7 +166,7 @@ final class SqlConversations {
     }
 
     void update(ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        writes.useHandle(h -> h.createUpdate("""
                         UPDATE messages SET content = :content, status = :status, prompt_tokens = :promptTokens, completion_tokens = :completionTokens
                         WHERE id = :message AND conversation_id IN (SELECT id FROM conversations WHERE session_id = :id)""")
                 .bind("content", content).bind("status", status).bind("promptTokens", promptTokens)
@@ -172,7 +174,7 @@ final class SqlConversations {
     }
 
     int interruptOrphans(Instant now) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        return writes.withHandle(h -> h.createUpdate("""
                         UPDATE messages SET status = :interrupted
                         WHERE status = :streaming AND conversation_id IN
                             (SELECT id FROM conversations WHERE turn_id IS NULL OR turn_expires_at <= :now)""")
@@ -224,19 +226,19 @@ final class SqlConversations {
 
     /** One conditional UPDATE: the row lock decides between racing servers, and the loser's WHERE no longer matches. */
     boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        return writes.withHandle(h -> h.createUpdate("""
                         UPDATE conversations SET turn_id = :turn, turn_expires_at = :expiresAt
                         WHERE session_id = :id AND (turn_id IS NULL OR turn_id = :turn OR turn_expires_at <= :now)""")
                 .bind("id", id).bind("turn", turnId).bind("now", now).bind("expiresAt", expiresAt).execute() > 0);
     }
 
     void endTurn(ConversationId id, String turnId) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE conversations SET turn_id = NULL, turn_expires_at = NULL WHERE session_id = :id AND turn_id = :turn")
+        writes.useHandle(h -> h.createUpdate("UPDATE conversations SET turn_id = NULL, turn_expires_at = NULL WHERE session_id = :id AND turn_id = :turn")
                 .bind("id", id).bind("turn", turnId).execute());
     }
 
     boolean retitle(ConversationId id, String expected, String title) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE conversations SET title = :title WHERE session_id = :id AND title = :expected")
+        return writes.withHandle(h -> h.createUpdate("UPDATE conversations SET title = :title WHERE session_id = :id AND title = :expected")
                 .bind("id", id).bind("expected", expected).bind("title", title).execute() > 0);
     }
 

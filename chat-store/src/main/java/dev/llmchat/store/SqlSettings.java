@@ -11,10 +11,12 @@ import org.jdbi.v3.core.statement.Update;
 /** Each user's model settings, one row per user; a custom endpoint is remembered even while a preset is chosen. */
 final class SqlSettings {
     private final Jdbi jdbi;
+    private final Writes writes;
     private final Clock clock;
 
-    SqlSettings(Jdbi jdbi, Clock clock) {
+    SqlSettings(Jdbi jdbi, Writes writes, Clock clock) {
         this.jdbi = jdbi;
+        this.writes = writes;
         this.clock = clock;
     }
 
@@ -27,7 +29,7 @@ final class SqlSettings {
 
     void save(UserId user, ModelSettings settings) {
         // Update-then-insert is portable SQL (no ON CONFLICT / ON DUPLICATE KEY); the write transaction makes it atomic.
-        jdbi.useTransaction(h -> {
+        writes.useTransaction(h -> {
             int updated = bind(h.createUpdate("""
                     UPDATE user_configs
                     SET current_model_type = :modelType, max_tokens = :maxTokens, custom_api_url = :url,

@@ -62,9 +62,10 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
         this.pool = pool;
         this.kind = kind;
         this.jdbi = Mapping.configure(Jdbi.create(pool));
-        this.conversations = new SqlConversations(jdbi);
-        this.users = new SqlUsers(jdbi);
-        this.settings = new SqlSettings(jdbi, Clock.systemUTC());
+        Writes writes = new Writes(jdbi, kind == DatabaseUrl.Kind.SQLITE);
+        this.conversations = new SqlConversations(jdbi, writes);
+        this.users = new SqlUsers(jdbi, writes);
+        this.settings = new SqlSettings(jdbi, writes, Clock.systemUTC());
     }
 
     /**
@@ -132,6 +133,15 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
 
     public static void copy(SqlStore from, SqlStore to) {
         StoreCopy.copy(from.pool, from.kind, to.pool, to.kind);
+    }
+
+    /** Connections of the pool right now: in use, idle, and requests waiting for one. */
+    public record PoolStats(int active, int idle, int waiting) {
+    }
+
+    public PoolStats poolStats() {
+        com.zaxxer.hikari.HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+        return bean == null ? new PoolStats(0, 0, 0) : new PoolStats(bean.getActiveConnections(), bean.getIdleConnections(), bean.getThreadsAwaitingConnection());
     }
 
     /** Whether the database answers a trivial query within a couple of seconds; never throws. */

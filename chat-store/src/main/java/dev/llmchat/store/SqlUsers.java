@@ -23,15 +23,17 @@ final class SqlUsers {
     private static final String COLUMNS = "id, username, email, password_hash, is_active, is_admin, created_at";
 
     private final Jdbi jdbi;
+    private final Writes writes;
 
-    SqlUsers(Jdbi jdbi) {
+    SqlUsers(Jdbi jdbi, Writes writes) {
         this.jdbi = jdbi;
+        this.writes = writes;
     }
 
     User create(NewUser user) {
         Instant at = Mapping.truncate(user.createdAt());
         try {
-            long id = jdbi.withHandle(h -> h.createUpdate("""
+            long id = writes.withHandle(h -> h.createUpdate("""
                             INSERT INTO users (username, username_key, email, password_hash, is_active, is_admin, created_at)
                             VALUES (:username, :key, :email, :passwordHash, :active, :admin, :at)""")
                     .bind("username", user.username()).bind("key", key(user.username()))
@@ -73,12 +75,12 @@ final class SqlUsers {
     }
 
     boolean setActive(UserId id, boolean active) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE users SET is_active = :active WHERE id = :id")
+        return writes.withHandle(h -> h.createUpdate("UPDATE users SET is_active = :active WHERE id = :id")
                 .bind("active", active).bind("id", id).execute()) == 1;
     }
 
     boolean setPasswordHash(UserId id, String passwordHash) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
+        return writes.withHandle(h -> h.createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
                 .bind("hash", passwordHash).bind("id", id).execute()) == 1;
     }
 

@@ -1,0 +1,125 @@
+package dev.llmchat.bench;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * JSON of chat bodies with Jackson, the calls the server makes (its Body, Json, SseRelay, Views and chat-llm's
+ * Wire are package-private, so their calls are repeated here one for one): decoding a POST /chat body (UTF-8
+ * check, then a tree), framing one SSE chunk, encoding a non-streamed reply and a 100-message history page,
+ * parsing one upstream chunk and encoding the upstream request with a 200-message prompt.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class JsonBench {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String TEXT = "请用中文回答，简短一些。🙂 今天我们来讨论性能优化🚀，每个令牌都很重要👍🏽。\"引号\" and some ASCII as well.\n";
+
+    private byte[] chatBody;
+    private String upstreamChunk;
+    private Map<String, Object> reply;
+    private List<Map<String, Object>> historyPage;
+    private List<String[]> prompt;
+
+    @Setup
+    public void setup() throws IOException {
+        chatBody = MAPPER.writeValueAsBytes(Map.of("session_id", "0b5f6c1e-8d3a-4a52-9d55-0d2f8c1f7a10", "message", TEXT.repeat(3), "stream", true, "temperature", 0.7));
+        upstreamChunk = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,\"model\":\"fake\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"优化🚀\"},\"logprobs\":null,\"finish_reason\":null}]}";
+        reply = new LinkedHashMap<>();
+        reply.put("session_id", "0b5f6c1e-8d3a-4a52-9d55-0d2f8c1f7a10");
+        reply.put("user_message", TEXT);
+        reply.put("assistant_reply", TEXT.repeat(4));
+        historyPage = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", 1000L + i);
+            m.put("role", i % 2 == 0 ? "user" : "assistant");
+            m.put("content", TEXT);
+            m.put("created_at", Instant.ofEpochMilli(1764000000000L + i).toString());
+            m.put("status", "complete");
+            historyPage.add(m);
+        }
+        prompt = new ArrayList<>();
+        for (int i = 0; i < 200; i++) prompt.add(new String[] {i % 2 == 0 ? "user" : "assistant", TEXT});
+    }
+
+    /** As Body.parse: reject invalid UTF-8, then read a tree, then the typed field reads of ChatController. */
+    @Benchmark
+    public Object decodeChatBody() throws IOException {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(chatBody));
+        } catch (CharacterCodingException e) {
+            throw new IllegalStateException(e);
+        }
+        JsonNode root = MAPPER.readTree(chatBody);
+        return root.get("session_id").textValue().length() + root.get("message").textValue().length()
+                + (root.get("stream").booleanValue() ? 1 : 0) + root.get("temperature").doubleValue();
+    }
+
+    /** As SseRelay.write: {@code data: {"chunk": "…"}\n\n} as UTF-8 bytes, for one 2-character piece. */
+    @Benchmark
+    public byte[] encodeSseChunk() {
+        StringBuilder sb = new StringBuilder(16).append('"');
+        JsonStringEncoder.getInstance().quoteAsString("优化🚀", sb);
+        return ("data: {\"chunk\": " + sb.append('"') + "}\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** As ChatController's non-streamed answer through Json.send. */
+    @Benchmark
+    public byte[] encodeReply() throws IOException {
+        return MAPPER.writeValueAsBytes(reply);
+    }
+
+    /** As ConversationController.history: 100 messages shaped by Views.message. */
+    @Benchmark
+    public byte[] encodeHistoryPage100() throws IOException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("session_id", "0b5f6c1e-8d3a-4a52-9d55-0d2f8c1f7a10");
+        out.put("messages", historyPage);
+        out.put("next_cursor", "MTEwMA");
+        return MAPPER.writeValueAsBytes(out);
+    }
+
+    /** As Wire.parseChunk: a tree, then choices[0].delta.content and finish_reason. */
+    @Benchmark
+    public Object parseUpstreamChunk() throws IOException {
+        JsonNode root = MAPPER.readTree(upstreamChunk);
+        JsonNode choice = root.get("choices").get(0);
+        JsonNode finish = choice.get("finish_reason");
+        return choice.get("delta").get("content").asText() + (finish.isNull() ? "" : finish.asText());
+    }
+
+    /** As Wire.requestBody for a 200-message prompt. */
+    @Benchmark
+    public byte[] encodeUpstreamRequest200() throws IOException {
+        ObjectNode root = MAPPER.createObjectNode().put("model", "fake");
+        ArrayNode messages = root.putArray("messages");
+        for (String[] m : prompt) messages.addObject().put("role", m[0]).put("content", m[1]);
+        root.put("temperature", 0.7).put("max_tokens", 2000).put("stream", true);
+        return MAPPER.writeValueAsBytes(root);
+    }
+}
