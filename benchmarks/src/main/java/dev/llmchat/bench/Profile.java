@@ -43,7 +43,7 @@ final class Profile {
                     case "jdk.ExecutionSample" -> {
                         if (frames.isEmpty()) continue;
                         samples++;
-                        self.merge(name(frames.get(0)), 1, Integer::sum);
+                        self.merge(name(frames.get(0)) + caller(frames), 1, Integer::sum);
                         packages.merge(library(frames.get(0)), 1, Integer::sum);
                         String our = firstOurs(frames);
                         ours.merge(our == null ? "(no dev.llmchat frame: Jetty/OkHttp/JDK threads)" : our, 1, Integer::sum);
@@ -93,6 +93,22 @@ final class Profile {
             if (total > 0) o.put("percent", Tally.round(100.0 * en.getValue() / total));
         });
         return a;
+    }
+
+    /** For a JDK method, the first caller outside the JDK (whose HashMap.getNode is it?). */
+    private static String caller(List<RecordedFrame> frames) {
+        if (!isJdk(frames.get(0))) return "";
+        for (RecordedFrame f : frames) {
+            if (!isJdk(f)) return " ← " + name(f);
+        }
+        return "";
+    }
+
+    private static boolean isJdk(RecordedFrame f) {
+        RecordedMethod m = f.getMethod();
+        if (m == null) return true;
+        String t = m.getType().getName();
+        return t.startsWith("java.") || t.startsWith("jdk.") || t.startsWith("sun.") || t.startsWith("kotlin.");
     }
 
     private static String firstOurs(List<RecordedFrame> frames) {

@@ -126,6 +126,10 @@ public final class ChatServer implements AutoCloseable {
                 for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) c.routes.error(status, ErrorMapper::status);
             });
             app.start();
+            // a client that sends or reads nothing (slow loris, vanished peer) loses its connection
+            for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+                if (c instanceof org.eclipse.jetty.server.AbstractConnector a) a.setIdleTimeout(config.httpIdleTimeout().toMillis());
+            }
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;

@@ -54,7 +54,8 @@ public record ServerConfig(
         int maxStreamsPerUser,
         String legacyOwner,
         String legacyOwnerPassword,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        Duration httpIdleTimeout) {
 
     /** Who may create an account: anyone, nobody (administrators only, later), or only the very first user. */
     public enum Registration { OPEN, CLOSED, FIRST_USER }
@@ -127,7 +128,8 @@ public record ServerConfig(
                 v.integer("MAX_STREAMS_PER_USER", 4, 1, 10_000),
                 v.string("LEGACY_OWNER", "legacy"),
                 v.string("LEGACY_OWNER_PASSWORD", ""),
-                Duration.ofSeconds(v.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600)));
+                Duration.ofSeconds(v.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600)),
+                Duration.ofSeconds(v.integer("HTTP_IDLE_TIMEOUT_SECONDS", 30, 1, 3600)));
     }
 
     private static ModelPreset preset(String source, String type, String name, String url, String model, String key, int contextWindow) {

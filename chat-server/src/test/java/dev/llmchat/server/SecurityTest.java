@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -230,6 +231,21 @@ class SecurityTest {
             assertThat(fresh.post("/api/admin/users/999999/disable", admin, null).status()).isEqualTo(404);
             long adminId = fresh.get("/api/auth/me", admin).json().path("id").asLong();
             assertThat(fresh.post("/api/admin/users/" + adminId + "/disable", admin, null).status()).isEqualTo(409);
+        }
+    }
+
+    @Test
+    void a_client_that_sends_its_request_too_slowly_is_disconnected(@TempDir Path own) throws Exception {
+        try (TestServer quick = new TestServer(own, Map.of("HTTP_IDLE_TIMEOUT_SECONDS", "1"));
+             java.net.Socket slow = new java.net.Socket("127.0.0.1", quick.server.port())) {
+            slow.setSoTimeout(10_000);
+            slow.getOutputStream().write("POST /chat HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"sess".getBytes(StandardCharsets.US_ASCII));
+
+            long start = System.nanoTime();
+            byte[] rest = slow.getInputStream().readAllBytes();
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(9));
+            assertThat(new String(rest, StandardCharsets.ISO_8859_1)).doesNotContain("Exception");
         }
     }
 
