@@ -279,6 +279,25 @@ public final class LoadSuite {
             }
             runs.add(Tally.round(nanos[i] / 1e6));
         }
+        // one more start, recorded with JFR, to see where start-up goes (not counted above)
+        Path jfr = out.resolve("profile-" + plan.mode + "-startup.jfr").toAbsolutePath();
+        try {
+            Files.deleteIfExists(jfr);
+            Path dir = work.resolve(run + "-startup-jfr");
+            ServerProcess s = ServerProcess.start(serverClasspath, List.of("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"),
+                    ServerProcess.benchEnv(dir, fake.baseUrl(), ServerProcess.freePort()), dir);
+            long t;
+            try {
+                t = s.awaitReady(60_000);
+            } finally {
+                s.close();
+            }
+            ObjectNode p = Profile.summarize(jfr, 20);
+            p.put("start_ms_with_jfr", Tally.round(t / 1e6));
+            scenarios.set("startup_profile", p);
+        } catch (IOException | RuntimeException e) {
+            scenarios.putObject("startup_profile").put("failed", e.toString());
+        }
         ObjectNode n = scenarios.putObject("startup");
         n.put("what", "process start (ProcessBuilder.start) to the first 200 of GET /api/health, fresh SQLite file (all migrations run), default JVM flags");
         n.set("runs_ms", runs);
@@ -518,7 +537,7 @@ public final class LoadSuite {
         target("streams", "concurrent streams at 50 chunks/s with gap p99 < 30 ms", "≥ 1,000",
                 best == 0 ? "none of the steps held" : best + " (" + bestNote + "; steps tried: " + java.util.Arrays.toString(plan.steps) + ")",
                 String.format("direct at %d: gap p99 %.1f ms", max, td.gap.getValueAtPercentile(99) / 1e6),
-                best >= 1000 ? "met" : "missed: at " + max + " gap p99 " + last.path("gap_us").path("p99").asDouble() / 1000 + " ms, errors " + last.path("errors").asLong(),
+                best >= 1000 ? "met" : String.format("missed: at %d gap p99 %.1f ms, errors %d", max, last.path("gap_us").path("p99").asDouble() / 1000, last.path("errors").asLong()),
                 best >= 1000);
         closeAll(all.subList(base.size(), all.size()));
     }
@@ -651,6 +670,12 @@ public final class LoadSuite {
                 server.jcmd("GC.run");
                 during.put("heap_used_after_full_gc_mib", server.heapUsedKib() / 1024);
                 during.put("rss_after_full_gc_mib", server.rssKib() / 1024);
+                // who holds the heap per stream: the live classes with the most bytes
+                ArrayNode histogram = during.putArray("class_histogram_top");
+                server.jcmd("GC.class_histogram").lines().map(String::strip).filter(l -> l.matches("\\d+:.*")).limit(20).forEach(l -> {
+                    String[] f = l.split("\\s+");
+                    histogram.addObject().put("class", f[3]).put("instances", Long.parseLong(f[1])).put("bytes", Long.parseLong(f[2]));
+                });
             }
             t.add(new Cpu.Window(a, Cpu.snapshot(server.pid)));
             int maxOpen = maxOverlap(outcomes);

@@ -87,8 +87,15 @@ public final class Report {
                 List.of("code", code())));
         line();
         line("Server, fake upstream and load driver share the two cores (the issue's setting); the fake runs inside the driver's JVM "
-                + "except for the held-streams scenario, where it has its own process.");
+                + "except for the held-streams scenario, where it has its own process. The machine is not ours alone: other sessions' builds and "
+                + "test runs may run at the same time. Each phase table shows the cores busy with *other processes* (machine busy minus server, "
+                + "driver and fake) so a disturbed phase can be told apart; JMH has no such column, the load averages below bracket it.");
         line();
+        Path loadavg = results.resolve("loadavg-" + mode + ".txt");
+        if (Files.exists(loadavg)) {
+            line("Load averages (1, 5, 15 min) around each step of this run: " + String.join("; ", Files.readAllLines(loadavg)) + ".");
+            line();
+        }
     }
 
     private String code() throws IOException {
@@ -254,7 +261,7 @@ public final class Report {
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode st : d.path("steps")) rows.add(stepRow(st.path("streams").asText() + " via server", st));
             if (d.has("direct_at_largest")) rows.add(stepRow("largest, direct", d.path("direct_at_largest")));
-            table(List.of("streams", "gap p50 ms", "gap p99 ms", "gap max ms", "TTFT p99 ms", "chunks/s", "errors", "server cores", "machine busy"), rows);
+            table(List.of("streams", "gap p50 ms", "gap p99 ms", "gap max ms", "TTFT p99 ms", "chunks/s", "errors", "server cores", "machine busy", "other processes (cores)"), rows);
             line();
         }
         JsonNode h = s.path("held");
@@ -275,6 +282,18 @@ public final class Report {
                     List.of("TTFT p50 / p99 (ms)", ms(h.path("streams_result").path("ttft_us").path("p50")) + " / " + ms(h.path("streams_result").path("ttft_us").path("p99"))),
                     List.of("gap p50 / p99 (ms)", ms(h.path("streams_result").path("gap_us").path("p50")) + " / " + ms(h.path("streams_result").path("gap_us").path("p99"))),
                     List.of("server cores busy", h.path("streams_result").path("cpu").path("server_cores_busy").asText("?"))));
+            JsonNode hist = dur.path("class_histogram_top");
+            if (hist.size() > 0) {
+                line("Live heap by class while the streams were open (after the full GC; `jcmd GC.class_histogram`), per stream = bytes ÷ streams:");
+                line();
+                List<List<String>> rows = new ArrayList<>();
+                int n = Math.max(1, h.path("streams").asInt());
+                for (JsonNode k : hist) {
+                    rows.add(List.of("`" + k.path("class").asText() + "`", k.path("instances").asText(), String.format(Locale.ROOT, "%.1f MiB", k.path("bytes").asDouble() / 1048576),
+                            String.format(Locale.ROOT, "%.0f B", k.path("bytes").asDouble() / n)));
+                }
+                table(List.of("class", "instances", "bytes", "per stream"), rows);
+            }
             line();
         }
         JsonNode st = s.path("startup");
@@ -283,6 +302,14 @@ public final class Report {
             line();
             line(st.path("what").asText() + ": runs (ms) " + st.path("runs_ms") + ".");
             line();
+            JsonNode sp = s.path("startup_profile");
+            if (sp.has("top_ours")) {
+                line("One more start recorded with JFR (" + sp.path("start_ms_with_jfr").asText() + " ms with the recording; " + sp.path("execution_samples").asText()
+                        + " execution samples, all threads):");
+                line();
+                table(List.of("our frame (inclusive)", "%", "hottest method (self)", "%", "library (self)", "%"), zip(sp.path("top_ours"), sp.path("top_self"), sp.path("by_library"), 10));
+                line();
+            }
         }
         JsonNode soak = s.path("soak");
         if (!soak.isMissingNode()) {
@@ -309,9 +336,10 @@ public final class Report {
             rows.add(List.of(p.path("name").asText(), p.path("seconds").asText(), p.path("turns").asText(), p.path("chunks").asText(),
                     p.path("turns_per_second").asText(), p.path("chunks_per_second").asText(), p.path("errors").asText(),
                     c.path("server_cores_busy").asText("–"), c.path("server_cpu_per_turn_us").asText("–"), c.path("server_cpu_per_chunk_us").asText("–"),
-                    c.path("machine_busy_percent").asText("–") + "%"));
+                    c.path("machine_busy_percent").asText("–") + "%", c.path("other_processes_cores_busy").asText("–")));
         }
-        table(List.of("phase", "s", "turns", "chunks", "turns/s", "chunks/s", "errors", "server cores", "server CPU µs/turn", "server CPU µs/chunk", "machine busy"), rows);
+        table(List.of("phase", "s", "turns", "chunks", "turns/s", "chunks/s", "errors", "server cores", "server CPU µs/turn", "server CPU µs/chunk", "machine busy",
+                "other processes (cores)"), rows);
         line();
         for (JsonNode p : phases) {
             if (p != null && p.has("error_samples")) line("Errors in " + p.path("name").asText() + ", first ones: `" + p.path("error_samples") + "`");
@@ -321,7 +349,7 @@ public final class Report {
     private static List<String> stepRow(String name, JsonNode st) {
         return List.of(name, ms(st.path("gap_us").path("p50")), ms(st.path("gap_us").path("p99")), ms(st.path("gap_us").path("max")), ms(st.path("ttft_us").path("p99")),
                 st.path("chunks_per_second").asText(), st.path("errors").asText(), st.path("cpu").path("server_cores_busy").asText("–"),
-                st.path("cpu").path("machine_busy_percent").asText("–") + "%");
+                st.path("cpu").path("machine_busy_percent").asText("–") + "%", st.path("cpu").path("other_processes_cores_busy").asText("–"));
     }
 
     private void microbenchmarks() {

@@ -128,7 +128,10 @@ final class Tally {
             c.put("server_cpu_seconds", round(serverCpu));
             c.put("server_cores_busy", round(serverCpu / wall));
             c.put("driver_and_fake_cores_busy", round(driverCpu / wall));
+            double machineCores = machineTotal == 0 ? 0 : Runtime.getRuntime().availableProcessors() * (double) machineBusy / machineTotal;
             c.put("machine_busy_percent", machineTotal == 0 ? 0 : round(100.0 * machineBusy / machineTotal));
+            // whatever else ran on the machine meanwhile (other builds, tests): busy cores not ours
+            c.put("other_processes_cores_busy", round(Math.max(0, machineCores - serverCpu / wall - driverCpu / wall)));
             if (chunks.sum() > 0) c.put("server_cpu_per_chunk_us", round(serverCpuPerChunkMicros()));
             if (turns.sum() > 0) c.put("server_cpu_per_turn_us", round(serverCpuPerTurnMicros()));
         }

@@ -306,6 +306,11 @@ public final class ChatEngine implements AutoCloseable {
         return live.size();
     }
 
+    /** How many turns, streamed or not, this engine is running now. */
+    public int turnsInProgress() {
+        return held.size();
+    }
+
     /** Stops every reply in progress (shutdown); their partial text is stored as {@code incomplete}. */
     public void stopAll() {
         live.values().forEach(LiveTurn::stop);

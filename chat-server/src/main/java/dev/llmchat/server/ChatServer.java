@@ -38,6 +38,7 @@ public final class ChatServer implements AutoCloseable {
     private final Javalin app;
     private final Duration grace;
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
 
     private ChatServer(ServerConfig config) {
         Clock clock = Clock.systemUTC();
@@ -161,26 +162,33 @@ public final class ChatServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) return;
-        if (app != null) {
-            for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
-                if (c instanceof org.eclipse.jetty.server.NetworkConnector n) n.close();
-            }
-            long deadline = System.nanoTime() + grace.toNanos();
-            if (engine.liveReplies() > 0) LOG.info("shutting down: waiting up to {}s for {} reply(ies)", grace.toSeconds(), engine.liveReplies());
-            while (engine.liveReplies() > 0 && System.nanoTime() < deadline) pause();
-            if (engine.liveReplies() > 0) {
-                LOG.info("shutting down: stopping {} reply(ies); their text so far is kept", engine.liveReplies());
-                engine.stopAll();
-                long stopDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (engine.liveReplies() > 0 && System.nanoTime() < stopDeadline) pause();
-            }
-            // let the relays write their last event before connections close
-            pause();
-            app.stop();
+        if (!closing.compareAndSet(false, true)) {
+            closed.join(); // a second signal waits for the first close instead of cutting it short
+            return;
         }
-        closeQuietly();
-        LOG.info("stopped");
+        try {
+            if (app != null) {
+                for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+                    if (c instanceof org.eclipse.jetty.server.NetworkConnector n) n.close();
+                }
+                long deadline = System.nanoTime() + grace.toNanos();
+                if (engine.turnsInProgress() > 0) LOG.info("shutting down: waiting up to {}s for {} turn(s)", grace.toSeconds(), engine.turnsInProgress());
+                while (engine.turnsInProgress() > 0 && System.nanoTime() < deadline) pause();
+                if (engine.liveReplies() > 0) {
+                    LOG.info("shutting down: stopping {} reply(ies); their text so far is kept", engine.liveReplies());
+                    engine.stopAll();
+                    long stopDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    while (engine.liveReplies() > 0 && System.nanoTime() < stopDeadline) pause();
+                }
+                // let the relays write their last event before connections close
+                pause();
+                app.stop();
+            }
+            closeQuietly();
+            LOG.info("stopped");
+        } finally {
+            closed.complete(null);
+        }
     }
 
     private static void pause() {

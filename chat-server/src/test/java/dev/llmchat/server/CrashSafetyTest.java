@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +39,8 @@ class CrashSafetyTest {
     private static final int CLIENTS = 16;
     /** The load runs at least this long and until {@link #ENOUGH_TURNS} turns were acknowledged (a slow machine needs longer), at most {@link #MAX_LOAD}. */
     private static final Duration MIN_LOAD = Duration.ofMillis(2500);
-    private static final Duration MAX_LOAD = Duration.ofSeconds(10);
-    private static final int ENOUGH_TURNS = 4 * CLIENTS;
+    private static final Duration MAX_LOAD = Duration.ofSeconds(6);
+    private static final int ENOUGH_TURNS = 3 * CLIENTS;
     private static final String MODEL = "preset-model";
 
     @RegisterExtension
@@ -166,10 +169,10 @@ class CrashSafetyTest {
                     if (!killing.get()) unexpected.add(user + " POST /conversations: " + created);
                     return;
                 }
-                Acked conversation = new Acked(user, created.json().path("session_id").asText(), new java.util.concurrent.CopyOnWriteArrayList<>());
+                Acked conversation = new Acked(user, created.json().path("session_id").asText(), new CopyOnWriteArrayList<>());
                 acked.add(conversation);
                 for (int turn = 0; turn < 3 && !killing.get(); turn++) {
-                    String text = user + "-m" + n++ + "-" + java.util.UUID.randomUUID();
+                    String text = user + "-m" + n++ + "-" + UUID.randomUUID();
                     sent.incrementAndGet();
                     ServerProcess.Reply r = server.post("/chat", token, "{\"session_id\":\"" + conversation.sessionId() + "\",\"message\":\"" + text + "\"}");
                     if (r.status() != 200) {
@@ -201,7 +204,7 @@ class CrashSafetyTest {
         return -1;
     }
 
-    private static String single(Statement st, String sql) throws java.sql.SQLException {
+    private static String single(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             assertThat(rs.next()).as(sql).isTrue();
             String value = rs.getString(1);

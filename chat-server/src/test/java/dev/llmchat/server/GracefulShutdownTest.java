@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +36,7 @@ class GracefulShutdownTest {
             String token = server.register("graceful");
             String id = server.newConversation(token);
             String message = "please finish this reply before you stop, thanks";
-            String full = "[" + MODEL + "] Echo: " + message; // 20 chunks, about 3 s
+            String full = "[" + MODEL + "] Echo: " + message; // 21 chunks, about 3 s
             ServerProcess.EventStream stream = server.stream(token, id, message);
             stream.awaitChunks(2, Duration.ofSeconds(10));
 
@@ -57,7 +58,7 @@ class GracefulShutdownTest {
             assertThat(stream.text()).isEqualTo(full);
             assertThat(server.awaitExit(Duration.ofSeconds(20))).as("exited after the reply finished").isTrue();
             assertThat(server.process.exitValue()).isZero();
-            assertThat(server.output()).contains("waiting up to 10s for 1 reply(ies)").contains("stopped");
+            assertThat(server.output()).contains("waiting up to 10s for 1 turn(s)");
             assertThat(dir.resolve("chat.db-wal")).as("the database was closed: its last connection checkpointed and removed the WAL").doesNotExist();
 
             // and it was stored complete
@@ -67,6 +68,28 @@ class GracefulShutdownTest {
             assertThat(history.get(0).path("content").asText()).isEqualTo(message);
             assertThat(history.get(1).path("content").asText()).isEqualTo(full);
             assertThat(history.get(1).path("status").asText()).isEqualTo("complete");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void a_non_streamed_turn_in_flight_finishes_within_the_grace_period(@TempDir Path dir) throws Exception {
+        try (FakeOpenAi upstream = new FakeOpenAi()) {
+            Map<String, String> env = ServerProcess.env(dir, upstream.baseUrl(), "hang"); // answers after 3 s
+            env.put("SHUTDOWN_GRACE_SECONDS", "10");
+            ServerProcess server = servers.start(dir, env);
+            String token = server.register("patient");
+            String id = server.newConversation(token);
+            java.util.concurrent.CompletableFuture<ServerProcess.Reply> answer = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> server.post("/chat", token, "{\"session_id\":\"" + id + "\",\"message\":\"take your time\"}"));
+            while (upstream.chatRequests().isEmpty()) ServerProcess.sleep(20);
+
+            server.process.destroy(); // SIGTERM while the model is still thinking
+
+            ServerProcess.Reply reply = answer.get(30, TimeUnit.SECONDS);
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(server.awaitExit(Duration.ofSeconds(20))).isTrue();
+            assertThat(server.process.exitValue()).isZero();
         }
     }
 
@@ -93,11 +116,11 @@ class GracefulShutdownTest {
             long exitMillis = (System.nanoTime() - signalled) / 1_000_000;
             System.out.printf("exited %d ms after SIGTERM%n", exitMillis);
             assertThat(server.process.exitValue()).isZero();
-            assertThat(server.output()).contains("stopping 1 reply(ies)").contains("stopped");
+            assertThat(server.output()).contains("stopping 1 reply(ies)");
             assertThat(dir.resolve("chat.db-wal")).as("the database was closed: its last connection checkpointed and removed the WAL").doesNotExist();
             try {
                 stream.end.get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException brokenOff) {
+            } catch (ExecutionException brokenOff) {
                 // the stream may end with an error event or be cut; either way it must not claim to be done
             }
             assertThat(stream.done()).as("a stopped reply is not done: " + stream).isFalse();

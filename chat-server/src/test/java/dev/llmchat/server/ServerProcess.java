@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -23,8 +24,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -48,11 +51,15 @@ final class ServerProcess implements AutoCloseable {
     final int port;
     final Path log;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    /** Kills the server should the test JVM end without closing it (a timeout, a crash), so no server outlives the build. */
+    private final Thread reaper;
 
     private ServerProcess(Process process, int port, Path log) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.reaper = new Thread(process::destroyForcibly, "server-reaper-" + process.pid());
+        Runtime.getRuntime().addShutdownHook(reaper);
     }
 
     /** The environment of a test server in {@code dir} (database {@code dir/chat.db}) whose preset is {@code model} at {@code upstream}. */
@@ -80,6 +87,8 @@ final class ServerProcess implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test")));
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx256m");
+        // these servers live for seconds: C1 alone starts them about twice as fast on a busy machine
+        command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("dev.llmchat.server.Main");
@@ -103,7 +112,7 @@ final class ServerProcess implements AutoCloseable {
             try {
                 server.awaitHealthy(Duration.ofSeconds(60));
                 System.out.printf("server pid %d healthy %d ms after start%n", server.process.pid(), (System.nanoTime() - started) / 1_000_000);
-            } catch (RuntimeException | AssertionError e) {
+            } catch (Throwable e) {
                 server.close();
                 throw e;
             }
@@ -114,7 +123,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -230,12 +239,19 @@ final class ServerProcess implements AutoCloseable {
     /** Kills the process if it still runs (SIGKILL) and waits for it to be gone. */
     @Override
     public void close() {
-        if (!process.isAlive()) return;
-        process.destroyForcibly();
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
         }
     }
 
@@ -245,16 +261,12 @@ final class ServerProcess implements AutoCloseable {
      */
     static final class Servers implements AfterEachCallback, TestWatcher {
         private final List<ServerProcess> started = new CopyOnWriteArrayList<>();
+        private final Set<Path> logs = new LinkedHashSet<>();
         private final StringBuilder output = new StringBuilder();
 
         ServerProcess start(Path dir, Map<String, String> env) {
-            ServerProcess s;
-            try {
-                s = ServerProcess.start(dir, env);
-            } catch (RuntimeException | AssertionError e) {
-                output.append(readLog(dir.resolve("server.log")));
-                throw e;
-            }
+            logs.add(dir.resolve("server.log"));
+            ServerProcess s = ServerProcess.start(dir, env);
             started.add(s);
             return s;
         }
@@ -265,7 +277,7 @@ final class ServerProcess implements AutoCloseable {
                 for (ServerProcess s : started) s.close();
             } finally {
                 // the temporary directory is gone by the time the watcher hears of a failure
-                started.stream().map(s -> s.log).distinct().forEach(log -> output.append(readLog(log)));
+                logs.forEach(log -> output.append(readLog(log)));
             }
         }
 
@@ -337,8 +349,9 @@ final class ServerProcess implements AutoCloseable {
             return text.toString();
         }
 
+        /** True when the last event is {@code {"done": true}}. */
         boolean done() {
-            return events.stream().anyMatch(e -> e.path("done").asBoolean(false));
+            return !events.isEmpty() && events.getLast().path("done").asBoolean(false);
         }
 
         void awaitChunks(int n, Duration timeout) {
