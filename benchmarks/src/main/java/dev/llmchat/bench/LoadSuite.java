@@ -671,11 +671,15 @@ public final class LoadSuite {
                 during.put("heap_used_after_full_gc_mib", server.heapUsedKib() / 1024);
                 during.put("rss_after_full_gc_mib", server.rssKib() / 1024);
                 // who holds the heap per stream: the live classes with the most bytes
-                ArrayNode histogram = during.putArray("class_histogram_top");
-                server.jcmd("GC.class_histogram").lines().map(String::strip).filter(l -> l.matches("\\d+:.*")).limit(20).forEach(l -> {
-                    String[] f = l.split("\\s+");
-                    histogram.addObject().put("class", f[3]).put("instances", Long.parseLong(f[1])).put("bytes", Long.parseLong(f[2]));
-                });
+                try {
+                    ArrayNode histogram = during.putArray("class_histogram_top");
+                    server.jcmd("GC.class_histogram").lines().map(String::strip).filter(l -> l.matches("\\d+:\\s+\\d+\\s+\\d+\\s+.*")).limit(20).forEach(l -> {
+                        String[] f = l.split("\\s+");
+                        histogram.addObject().put("class", f[3]).put("instances", Long.parseLong(f[1])).put("bytes", Long.parseLong(f[2]));
+                    });
+                } catch (RuntimeException e) {
+                    during.put("class_histogram_failed", e.toString());
+                }
             }
             t.add(new Cpu.Window(a, Cpu.snapshot(server.pid)));
             int maxOpen = maxOverlap(outcomes);

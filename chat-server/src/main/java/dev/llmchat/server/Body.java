@@ -49,6 +49,24 @@ final class Body {
         }
     }
 
+    /**
+     * Reads and drops what a handler left of the body (a refused request, a DELETE with a body), up to the
+     * limit, so the connection stays usable: Jetty closes a connection whose request body was not read,
+     * and a client that already sent its next request on it sees that request fail.
+     */
+    static void drain(Context ctx) {
+        try {
+            if (ctx.req().getContentLengthLong() > ctx.appData(LIMIT)) return;
+            ctx.req().getInputStream().skipNBytes(0);
+            byte[] skip = new byte[8192];
+            long left = ctx.appData(LIMIT);
+            java.io.InputStream in = ctx.req().getInputStream();
+            for (int n; left > 0 && (n = in.read(skip, 0, (int) Math.min(skip.length, left))) > 0; ) left -= n;
+        } catch (IOException | IllegalStateException e) {
+            // nothing left to read, or the request is already gone
+        }
+    }
+
     private static ApiException tooLarge(long limit) {
         return new ApiException(413, "body_too_large", "The request body is larger than " + limit + " bytes");
     }

@@ -114,6 +114,7 @@ public final class ChatServer implements AutoCloseable {
                 c.appData(Body.LIMIT, config.maxBodyBytes());
                 c.jetty.host = config.host();
                 c.jetty.port = config.port();
+                c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
                 c.staticFiles.enableWebjars();
                 c.requestLogger.http((ctx, ms) -> {
                     LOG.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
@@ -122,6 +123,7 @@ public final class ChatServer implements AutoCloseable {
                             "status", Integer.toString(ctx.status().getCode())).record(Duration.ofNanos((long) (ms * 1e6)));
                 });
                 c.routes.before(policy::before);
+                c.routes.after(Body::drain);
                 for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
                 c.routes.exception(Exception.class, ErrorMapper::handle);
                 for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) c.routes.error(status, ErrorMapper::status);
