@@ -21,6 +21,11 @@ final class Machine {
         n.put("kernel", Cpu.read(Path.of("/proc/sys/kernel/osrelease")).strip());
         n.put("open_file_limit", openFileLimit());
         n.put("database_file_system", fileSystem(work));
+        try {
+            n.put("code", Report.code(Path.of(".")));
+        } catch (IOException e) {
+            n.put("code", "?");
+        }
         return n;
     }
 

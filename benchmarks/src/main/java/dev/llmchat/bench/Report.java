@@ -84,7 +84,7 @@ public final class Report {
                 List.of("kernel", m.path("kernel").asText("?")),
                 List.of("database files on", m.path("database_file_system").asText("?")),
                 List.of("open-file limit per process", m.path("open_file_limit").asText("?")),
-                List.of("code", code())));
+                List.of("code", m.has("code") ? m.path("code").asText() + " (read when the load scenarios started)" : code(repo) + " (read when this report was written)")));
         line();
         line("Server, fake upstream and load driver share the two cores (the issue's setting); the fake runs inside the driver's JVM "
                 + "except for the held-streams scenario, where it has its own process. The machine is not ours alone: other sessions' builds and "
@@ -98,7 +98,8 @@ public final class Report {
         }
     }
 
-    private String code() throws IOException {
+    /** The commit checked out and when the installed module jars were built. */
+    static String code(Path repo) throws IOException {
         String head = "?";
         Path git = repo.resolve(".git");
         Path headFile = git.resolve("HEAD");

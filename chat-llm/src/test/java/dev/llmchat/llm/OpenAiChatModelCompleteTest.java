@@ -33,6 +33,31 @@ class OpenAiChatModelCompleteTest {
     }
 
     @Test
+    void requests_go_out_on_sockets_without_nagle_delay() throws Exception {
+        // given: a caller's client whose event listener sees the connections we make
+        java.util.List<Boolean> noDelay = new java.util.concurrent.CopyOnWriteArrayList<>();
+        okhttp3.OkHttpClient shared = new okhttp3.OkHttpClient.Builder().eventListener(new okhttp3.EventListener() {
+            @Override
+            public void connectionAcquired(okhttp3.Call call, okhttp3.Connection connection) {
+                try {
+                    noDelay.add(connection.socket().getTcpNoDelay());
+                } catch (java.net.SocketException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }).build();
+        server.enqueue(Sse.json(200, Sse.completion("\"hi\"", "stop")));
+
+        // when
+        try (OpenAiChatModel withListener = OpenAiChatModel.builder().okHttpClient(shared).build()) {
+            withListener.complete(Sse.request(baseUrl, "sk-abc"));
+        }
+
+        // then
+        assertThat(noDelay).containsExactly(true);
+    }
+
+    @Test
     void returns_the_whole_reply_with_finish_reason_and_usage() throws Exception {
         // given
         server.enqueue(Sse.json(200, Sse.completion("\"Hello, 世界\"", "stop")));

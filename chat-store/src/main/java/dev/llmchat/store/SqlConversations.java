@@ -29,7 +29,8 @@ import org.jdbi.v3.core.statement.StatementException;
 /** Conversations and their messages. Writes that touch both tables run in one transaction. */
 final class SqlConversations {
     /** Conversations strictly after the keyset position (:updatedAt, :id) in "most recent first" order. */
-    private static final String OLDER_THAN = " AND (c.updated_at < :updatedAt OR (c.updated_at = :updatedAt AND c.id < :id))";
+    // the leading "updated_at <=" gives the planner a range on the (user_id, updated_at, id) index; an OR alone does not
+    private static final String OLDER_THAN = " AND c.updated_at <= :updatedAt AND (c.updated_at < :updatedAt OR c.id < :id)";
     private static final String AT_OR_OLDER_THAN = "user_id = :owner AND (updated_at < :updatedAt OR (updated_at = :updatedAt AND id <= :id))";
     private static final String LIKE_PATTERN = " LIKE lower(:pattern) ESCAPE '" + Search.ESCAPE + "'";
     private static final String MOST_RECENT_FIRST = " ORDER BY c.updated_at DESC, c.id DESC";
@@ -160,8 +161,8 @@ final class SqlConversations {
 
     Optional<Message> next(ConversationId id, long messageId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + MESSAGE_COLUMNS
-                        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                        + " WHERE c.session_id = :id AND m.id > :after ORDER BY m.id LIMIT 1")
+                        + " FROM messages m"
+                        + " WHERE m.conversation_id = (SELECT id FROM conversations WHERE session_id = :id) AND m.id > :after ORDER BY m.id LIMIT 1")
                 .bind("id", id).bind("after", messageId).mapTo(Message.class).findOne());
     }
 
@@ -204,8 +205,9 @@ final class SqlConversations {
 
     Page<Message> history(ConversationId id, PageRequest page) {
         Optional<Long> after = page.cursor().map(Cursors::messageId);
-        String sql = "SELECT " + MESSAGE_COLUMNS + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                + " WHERE c.session_id = :id" + (after.isPresent() ? " AND m.id > :after" : "") + " ORDER BY m.id" + Paging.limit(page);
+        // the conversation's row id first, so that every database walks the (conversation_id, id) index
+        String sql = "SELECT " + MESSAGE_COLUMNS + " FROM messages m"
+                + " WHERE m.conversation_id = (SELECT id FROM conversations WHERE session_id = :id)" + (after.isPresent() ? " AND m.id > :after" : "") + " ORDER BY m.id" + Paging.limit(page);
         List<Message> rows = jdbi.withHandle(h -> {
             Query q = h.createQuery(sql).bind("id", id);
             after.ifPresent(a -> q.bind("after", a));
@@ -218,8 +220,8 @@ final class SqlConversations {
     List<Message> recent(ConversationId id, long beforeId, int limit) {
         requirePositive(limit);
         return jdbi.withHandle(h -> h.createQuery("SELECT " + MESSAGE_COLUMNS
-                        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                        + " WHERE c.session_id = :id AND m.id < :before ORDER BY m.id DESC LIMIT :limit")
+                        + " FROM messages m"
+                        + " WHERE m.conversation_id = (SELECT id FROM conversations WHERE session_id = :id) AND m.id < :before ORDER BY m.id DESC LIMIT :limit")
                 .bind("id", id).bind("before", beforeId).bind("limit", limit)
                 .mapTo(Message.class).list());
     }

@@ -66,6 +66,8 @@ public final class OpenAiClient implements AutoCloseable {
         this.ownsPool = shared == null;
         OkHttpClient.Builder builder = (shared == null ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(100, 5, TimeUnit.MINUTES)) : shared.newBuilder())
                 .dispatcher(dispatcher)
+                // small writes (a prompt's last packet) must not wait ~40 ms for a delayed ACK (Nagle)
+                .socketFactory(NoDelaySocketFactory.INSTANCE)
                 .connectTimeout(timeouts.connect())
                 .followRedirects(false)
                 .followSslRedirects(false);
