@@ -19,10 +19,24 @@ final class ContextWindow {
     record Prompt(List<ChatMessage> messages, int promptTokens, int maxTokens, int historyIncluded) {
     }
 
+    private static final int CACHE_LIMIT = 200_000;
     private final TokenCounter counter;
+    /** Token counts of stored messages by id, with the length they were counted at (a growing reply is counted again). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> counted = new java.util.concurrent.ConcurrentHashMap<>();
 
     ContextWindow(TokenCounter counter) {
         this.counter = counter;
+    }
+
+    /** Counting is most of a turn's CPU, and history is mostly the same from one turn to the next. */
+    private int cost(Message m) {
+        Long known = counted.get(m.id());
+        int length = m.content().length();
+        if (known != null && (int) (known >>> 32) == length) return (int) (long) known;
+        int tokens = cost(m.content());
+        if (counted.size() >= CACHE_LIMIT) counted.clear();
+        counted.put(m.id(), ((long) length << 32) | tokens);
+        return tokens;
     }
 
     /**
@@ -47,7 +61,7 @@ final class ContextWindow {
             for (Message m : page) {
                 before = m.id();
                 if (m.role() == Role.SYSTEM || m.content().isEmpty()) continue;
-                int c = cost(m.content());
+                int c = cost(m);
                 if (used + c > budget) break fill;
                 used += c;
                 kept.add(m);
@@ -56,7 +70,7 @@ final class ContextWindow {
         }
         // a reply whose question no longer fits would open the prompt with an answer to nothing
         while (!kept.isEmpty() && kept.get(kept.size() - 1).role() == Role.ASSISTANT) {
-            used -= cost(kept.remove(kept.size() - 1).content());
+            used -= cost(kept.remove(kept.size() - 1));
         }
         Collections.reverse(kept);
         List<ChatMessage> messages = new ArrayList<>(kept.size() + 2);

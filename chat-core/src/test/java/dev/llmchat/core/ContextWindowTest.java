@@ -90,6 +90,28 @@ class ContextWindowTest {
     }
 
     @Test
+    void stored_messages_are_counted_once_across_turns_unless_their_text_changed() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ContextWindow counting = new ContextWindow(text -> {
+            calls.incrementAndGet();
+            return text.length();
+        });
+        List<Message> stored = conversation(5, 3);
+        counting.build(100_000, 10, "", pages(stored), "q");
+        int first = calls.get();
+
+        counting.build(100_000, 10, "", pages(stored), "q");
+
+        assertThat(first).isEqualTo(11);
+        assertThat(calls.get() - first).as("only the new message is counted again").isEqualTo(1);
+        List<Message> grown = new ArrayList<>(stored);
+        Message last = grown.remove(grown.size() - 1);
+        grown.add(new Message(last.id(), last.role(), last.content() + " more", last.status(), last.createdAt()));
+        counting.build(100_000, 10, "", pages(grown), "q");
+        assertThat(calls.get() - first).isEqualTo(3);
+    }
+
+    @Test
     void the_default_tokenizer_counts_chinese_and_english() {
         TokenCounter counter = new JtokkitTokenCounter();
 
