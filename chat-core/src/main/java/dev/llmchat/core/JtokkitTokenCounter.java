@@ -9,10 +9,13 @@ import com.knuddels.jtokkit.api.EncodingType;
  * English text they land within a few percent; the context window keeps a margin for the difference.
  */
 public final class JtokkitTokenCounter implements TokenCounter {
-    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    /** Loading the encoding takes a noticeable part of start-up; the first turn pays it instead. */
+    private static final class Holder {
+        static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    }
 
     @Override
     public int count(String text) {
-        return encoding.countTokensOrdinary(text);
+        return Holder.ENCODING.countTokensOrdinary(text);
     }
 }

@@ -19,13 +19,12 @@ final class PasswordHasher {
     private final SecureRandom random = new SecureRandom();
     private final int memoryKib;
     private final int iterations;
-    /** Verified against when the user does not exist, so that a login takes as long either way. */
-    private final String decoy;
+    /** Verified against when the user does not exist, so that a login takes as long either way; made on first need, not at start-up. */
+    private volatile String decoy;
 
     PasswordHasher(int memoryKib, int iterations) {
         this.memoryKib = memoryKib;
         this.iterations = iterations;
-        this.decoy = hash("decoy password that nobody has");
     }
 
     String hash(String password) {
@@ -59,7 +58,9 @@ final class PasswordHasher {
 
     /** Spends the same work as a real verification and fails. */
     void verifyDecoy(String password) {
-        verify(password, decoy);
+        String d = decoy;
+        if (d == null) decoy = d = hash("decoy password that nobody has");
+        verify(password, d);
     }
 
     private static byte[] derive(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
