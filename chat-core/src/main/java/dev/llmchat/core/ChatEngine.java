@@ -436,14 +436,18 @@ public final class ChatEngine implements AutoCloseable {
                 before -> conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
         String turnId = java.util.UUID.randomUUID().toString();
         Instant now = now();
-        if (!conversations.beginTurn(id, turnId, now, now.plus(turnLease))) {
-            throw new ConflictException("turn_in_progress",
-                    "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
+        ConflictException busy = new ConflictException("turn_in_progress",
+                "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
+        Message question;
+        if (asked.isPresent()) {
+            if (!conversations.beginTurn(id, turnId, now, now.plus(turnLease))) throw busy;
+            question = asked.get();
+        } else {
+            // one transaction: the turn and its question are stored before the model is called, with one commit
+            question = conversations.startTurn(id, turnId, now, now.plus(turnLease), NewMessage.of(Role.USER, text, now), owner,
+                    input.idempotencyKey()).orElseThrow(() -> busy);
         }
         try {
-            Message question = asked.isPresent() ? asked.get()
-                    : input.idempotencyKey().isEmpty() ? conversations.append(id, NewMessage.of(Role.USER, text, now))
-                    : conversations.appendQuestion(id, NewMessage.of(Role.USER, text, now), owner, input.idempotencyKey());
             ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
             return new Prepared(conversation, endpoint, request, question, turnId, startNanos);
         } catch (RuntimeException e) {

@@ -32,10 +32,12 @@ public interface ConversationStore {
     Message append(ConversationId id, NewMessage message);
 
     /**
-     * Appends a user's question and records that the owner's idempotency {@code key} produced it, in one
-     * transaction. @throws ConflictException ({@code idempotency_key_reused}) when the key is already recorded
+     * Starts a turn with its question in one transaction: takes the turn as {@link #beginTurn} does, appends
+     * the question and, when {@code key} is not empty, records that the owner's idempotency key produced it.
+     * Empty, with nothing stored, when another turn holds the conversation.
+     * @throws ConflictException ({@code idempotency_key_reused}) when the key is already recorded
      */
-    Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key);
+    Optional<Message> startTurn(ConversationId id, String turnId, Instant now, Instant expiresAt, NewMessage question, UserId owner, String key);
 
     /** The conversation and question an owner's idempotency key produced, if it did (keys are kept for a day). */
     Optional<KeyedQuestion> findQuestion(UserId owner, String key);

@@ -126,20 +126,26 @@ final class SqlConversations {
         return writes.inTransaction(h -> append(h, id, message));
     }
 
-    /** The question and its key row commit together, so a retried request can never store a second question. */
-    Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key) {
+    /**
+     * Takes the turn lease and stores the question (and its idempotency key) in one transaction: one commit,
+     * one fsync on SQLite, before the model is called; and a retried request can never store a second question.
+     */
+    Optional<Message> startTurn(ConversationId id, String turnId, Instant now, Instant expiresAt, NewMessage question, UserId owner, String key) {
         try {
             return writes.inTransaction(h -> {
+                if (takeTurn(h, id, turnId, now, expiresAt) == 0) return Optional.<Message>empty();
                 Message stored = append(h, id, question);
-                long day = Duration.ofDays(1).toMillis();
-                h.createUpdate("DELETE FROM idempotency_keys WHERE user_id = :owner AND created_at < :before")
-                        .bind("owner", owner).bind("before", stored.createdAt().toEpochMilli() - day).execute();
-                h.createUpdate("""
-                                INSERT INTO idempotency_keys (user_id, idem_key, conversation_id, message_id, created_at)
-                                SELECT :owner, :key, id, :message, :at FROM conversations WHERE session_id = :id""")
-                        .bind("owner", owner).bind("key", key).bind("id", id).bind("message", stored.id()).bind("at", stored.createdAt())
-                        .execute();
-                return stored;
+                if (!key.isEmpty()) {
+                    long day = Duration.ofDays(1).toMillis();
+                    h.createUpdate("DELETE FROM idempotency_keys WHERE user_id = :owner AND created_at < :before")
+                            .bind("owner", owner).bind("before", stored.createdAt().toEpochMilli() - day).execute();
+                    h.createUpdate("""
+                                    INSERT INTO idempotency_keys (user_id, idem_key, conversation_id, message_id, created_at)
+                                    SELECT :owner, :key, id, :message, :at FROM conversations WHERE session_id = :id""")
+                            .bind("owner", owner).bind("key", key).bind("id", id).bind("message", stored.id()).bind("at", stored.createdAt())
+                            .execute();
+                }
+                return Optional.of(stored);
             });
         } catch (StatementException e) {
             if (SqlErrors.isUniqueViolation(e)) {
@@ -228,10 +234,14 @@ final class SqlConversations {
 
     /** One conditional UPDATE: the row lock decides between racing servers, and the loser's WHERE no longer matches. */
     boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt) {
-        return writes.withHandle(h -> h.createUpdate("""
+        return writes.withHandle(h -> takeTurn(h, id, turnId, now, expiresAt)) > 0;
+    }
+
+    private static int takeTurn(Handle h, ConversationId id, String turnId, Instant now, Instant expiresAt) {
+        return h.createUpdate("""
                         UPDATE conversations SET turn_id = :turn, turn_expires_at = :expiresAt
                         WHERE session_id = :id AND (turn_id IS NULL OR turn_id = :turn OR turn_expires_at <= :now)""")
-                .bind("id", id).bind("turn", turnId).bind("now", now).bind("expiresAt", expiresAt).execute() > 0);
+                .bind("id", id).bind("turn", turnId).bind("now", now).bind("expiresAt", expiresAt).execute();
     }
 
     void endTurn(ConversationId id, String turnId) {

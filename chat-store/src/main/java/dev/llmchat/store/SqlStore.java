@@ -201,8 +201,8 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     @Override
-    public Message appendQuestion(ConversationId id, NewMessage question, UserId owner, String key) {
-        return conversations.appendQuestion(id, question, owner, key);
+    public Optional<Message> startTurn(ConversationId id, String turnId, Instant now, Instant expiresAt, NewMessage question, UserId owner, String key) {
+        return conversations.startTurn(id, turnId, now, expiresAt, question, owner, key);
     }
 
     @Override

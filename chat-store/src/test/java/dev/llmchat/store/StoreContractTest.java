@@ -125,18 +125,35 @@ abstract class StoreContractTest {
     @Test
     void a_question_stored_with_an_idempotency_key_is_found_by_it_and_the_key_cannot_store_another() {
         Conversation c = conversation(alice, "keyed", T0);
-        Message q = store.appendQuestion(c.id(), NewMessage.of(Role.USER, "once", T0), alice, "key-1");
+        Message q = store.startTurn(c.id(), "t1", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "once", T0), alice, "key-1").orElseThrow();
         Message a = store.append(c.id(), NewMessage.of(Role.ASSISTANT, "answer", T0));
+        store.endTurn(c.id(), "t1");
 
         assertThat(store.findQuestion(alice, "key-1")).contains(new KeyedQuestion(c.id(), q));
         assertThat(store.findQuestion(bob, "key-1")).isEmpty();
         assertThat(store.next(c.id(), q.id())).contains(a);
         assertThat(store.next(c.id(), a.id())).isEmpty();
-        assertThatThrownBy(() -> store.appendQuestion(c.id(), NewMessage.of(Role.USER, "twice", T0), alice, "key-1"))
+        assertThatThrownBy(() -> store.startTurn(c.id(), "t2", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "twice", T0), alice, "key-1"))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("idempotency_key_reused"));
         assertThat(store.history(c.id(), PageRequest.all()).items()).extracting(Message::content).containsExactly("once", "answer");
-        Message other = store.appendQuestion(conversation(bob, "b", T0).id(), NewMessage.of(Role.USER, "bob's", T0), bob, "key-1");
+        assertThat(store.beginTurn(c.id(), "t3", T0, T0.plusSeconds(60))).as("the failed start left no turn behind").isTrue();
+        Message other = store.startTurn(conversation(bob, "b", T0).id(), "t4", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "bob's", T0), bob, "key-1")
+                .orElseThrow();
         assertThat(store.findQuestion(bob, "key-1").orElseThrow().question()).isEqualTo(other);
+    }
+
+    @Test
+    void starting_a_turn_while_another_holds_the_conversation_stores_nothing() {
+        Conversation c = conversation(alice, "busy", T0);
+        store.beginTurn(c.id(), "running", T0, T0.plusSeconds(60));
+
+        Optional<Message> refused = store.startTurn(c.id(), "second", T0.plusSeconds(1), T0.plusSeconds(61), NewMessage.of(Role.USER, "queued?", T0), alice, "");
+        Optional<Message> later = store.startTurn(c.id(), "third", T0.plusSeconds(61), T0.plusSeconds(121), NewMessage.of(Role.USER, "after expiry", T0), alice, "");
+
+        assertThat(refused).isEmpty();
+        assertThat(later).isPresent();
+        assertThat(store.history(c.id(), PageRequest.all()).items()).extracting(Message::content).containsExactly("after expiry");
+        assertThat(store.beginTurn(c.id(), "second", T0.plusSeconds(62), T0.plusSeconds(122))).as("'third' holds it now").isFalse();
     }
 
     @Test
