@@ -118,7 +118,8 @@ public final class ChatEngine implements AutoCloseable {
         Instant now = now();
         held.forEach((turnId, id) -> {
             try {
-                conversations.beginTurn(id, turnId, now, now.plus(turnLease));
+                // renew only: a turn that ended between reading the map and this call must not be taken again
+                conversations.renewTurn(id, turnId, now.plus(turnLease));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "renewing the turn of " + id + " failed", e);
             }

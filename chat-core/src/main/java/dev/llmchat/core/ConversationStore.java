@@ -67,6 +67,9 @@ public interface ConversationStore {
      */
     boolean beginTurn(ConversationId id, String turnId, Instant now, Instant expiresAt);
 
+    /** Extends the lease of {@code turnId} if it still holds the conversation; never takes a free one. */
+    boolean renewTurn(ConversationId id, String turnId, Instant expiresAt);
+
     /** Frees the conversation if {@code turnId} still holds it. */
     void endTurn(ConversationId id, String turnId);
 

@@ -237,6 +237,11 @@ final class SqlConversations {
         return writes.withHandle(h -> takeTurn(h, id, turnId, now, expiresAt)) > 0;
     }
 
+    boolean renewTurn(ConversationId id, String turnId, Instant expiresAt) {
+        return writes.withHandle(h -> h.createUpdate("UPDATE conversations SET turn_expires_at = :expiresAt WHERE session_id = :id AND turn_id = :turn")
+                .bind("id", id).bind("turn", turnId).bind("expiresAt", expiresAt).execute()) > 0;
+    }
+
     private static int takeTurn(Handle h, ConversationId id, String turnId, Instant now, Instant expiresAt) {
         return h.createUpdate("""
                         UPDATE conversations SET turn_id = :turn, turn_expires_at = :expiresAt

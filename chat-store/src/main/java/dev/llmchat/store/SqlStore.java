@@ -201,6 +201,11 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     @Override
+    public boolean renewTurn(ConversationId id, String turnId, Instant expiresAt) {
+        return conversations.renewTurn(id, turnId, expiresAt);
+    }
+
+    @Override
     public Optional<Message> startTurn(ConversationId id, String turnId, Instant now, Instant expiresAt, NewMessage question, UserId owner, String key) {
         return conversations.startTurn(id, turnId, now, expiresAt, question, owner, key);
     }

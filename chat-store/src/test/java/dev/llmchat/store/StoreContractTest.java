@@ -143,6 +143,21 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void renewing_extends_only_a_turn_that_still_holds_the_conversation() {
+        Conversation c = conversation(alice, "lease", T0);
+        store.beginTurn(c.id(), "mine", T0, T0.plusSeconds(60));
+
+        boolean renewed = store.renewTurn(c.id(), "mine", T0.plusSeconds(120));
+        store.endTurn(c.id(), "mine");
+        boolean afterEnd = store.renewTurn(c.id(), "mine", T0.plusSeconds(180));
+
+        assertThat(renewed).isTrue();
+        assertThat(store.beginTurn(c.id(), "other", T0.plusSeconds(90), T0.plusSeconds(150))).as("free again after the end").isTrue();
+        assertThat(afterEnd).as("an ended turn is not revived").isFalse();
+        assertThat(store.renewTurn(c.id(), "stranger", T0.plusSeconds(200))).isFalse();
+    }
+
+    @Test
     void starting_a_turn_while_another_holds_the_conversation_stores_nothing() {
         Conversation c = conversation(alice, "busy", T0);
         store.beginTurn(c.id(), "running", T0, T0.plusSeconds(60));
