@@ -373,17 +373,13 @@ public final class ChatEngine implements AutoCloseable {
         return updated;
     }
 
-    /** The endpoint that the user's turns currently go to. */
-    public ModelEndpoint endpoint(UserId user) {
-        return catalog.endpoint(settings(user));
+    /** The endpoint that turns with these settings go to. */
+    public ModelEndpoint endpoint(ModelSettings settings) {
+        return catalog.endpoint(settings);
     }
 
     public List<ModelPreset> presets() {
         return catalog.presets();
-    }
-
-    public String defaultTitle() {
-        return defaultTitle;
     }
 
     /** Lets pending title requests finish (briefly) and stops the background executor. */

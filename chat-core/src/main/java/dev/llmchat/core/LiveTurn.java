@@ -285,8 +285,4 @@ final class LiveTurn implements ChatStreamListener {
             }
         }
     }
-
-    String text() {
-        return currentText();
-    }
 }

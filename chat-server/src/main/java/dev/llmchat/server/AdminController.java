@@ -31,7 +31,7 @@ final class AdminController {
         PageRequest request = Views.page(ctx);
         Page<User> page = users.list(request);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("users", page.items().stream().map(AdminController::view).toList());
+        out.put("users", page.items().stream().map(Views::user).toList());
         Views.paging(out, request, page);
         Json.ok(ctx, out);
     }
@@ -59,7 +59,7 @@ final class AdminController {
 
     private void setActive(Context ctx, UserId target, boolean active) {
         if (!users.setActive(target, active)) throw notFound();
-        Json.ok(ctx, view(users.findById(target).orElseThrow(AdminController::notFound)));
+        Json.ok(ctx, Views.user(users.findById(target).orElseThrow(AdminController::notFound)));
     }
 
     private User admin(Context ctx) {
@@ -80,16 +80,5 @@ final class AdminController {
 
     private static ApiException notFound() {
         return new ApiException(404, "user_not_found", "User not found");
-    }
-
-    static Map<String, Object> view(User u) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", u.id().value());
-        m.put("username", u.username());
-        m.put("email", u.email().isEmpty() ? null : u.email());
-        m.put("is_active", u.active());
-        m.put("is_admin", u.admin());
-        m.put("created_at", u.createdAt().toString());
-        return m;
     }
 }

@@ -92,7 +92,7 @@ final class AuthController {
     }
 
     void me(Context ctx) {
-        Json.ok(ctx, AdminController.view(auth.require(ctx)));
+        Json.ok(ctx, Views.user(auth.require(ctx)));
     }
 
     private Map<String, Object> tokenResponse(User user) {

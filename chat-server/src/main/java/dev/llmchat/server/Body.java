@@ -57,7 +57,6 @@ final class Body {
     static void drain(Context ctx) {
         try {
             if (ctx.req().getContentLengthLong() > ctx.appData(LIMIT)) return;
-            ctx.req().getInputStream().skipNBytes(0);
             byte[] skip = new byte[8192];
             long left = ctx.appData(LIMIT);
             java.io.InputStream in = ctx.req().getInputStream();

@@ -32,7 +32,7 @@ final class ConfigController {
         User user = auth.require(ctx);
         Authenticator.checkClaimedUser(user, Optional.ofNullable(ctx.queryParam("user_id")));
         ModelSettings settings = engine.settings(user.id());
-        ModelEndpoint endpoint = engine.endpoint(user.id());
+        ModelEndpoint endpoint = engine.endpoint(settings);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("llm_api_url", endpoint.url());
         out.put("llm_model", endpoint.model());
@@ -65,7 +65,7 @@ final class ConfigController {
             });
         }
         ModelSettings saved = engine.updateSettings(user.id(), update);
-        ModelEndpoint endpoint = engine.endpoint(user.id());
+        ModelEndpoint endpoint = engine.endpoint(saved);
         Map<String, Object> current = new LinkedHashMap<>();
         current.put("model_type", saved.modelType());
         current.put("api_url", endpoint.url());

@@ -1,5 +1,6 @@
 package dev.llmchat.server;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.llmchat.core.ChatException;
 import dev.llmchat.core.ChatStream;
 import dev.llmchat.core.Message;
@@ -92,7 +93,9 @@ final class SseRelay implements ReplyListener {
     private static boolean write(ServletOutputStream out, Object event) throws IOException {
         switch (event) {
             case String chunk -> {
-                out.write(Json.utf8("data: {\"chunk\": " + Json.quote(chunk) + "}\n\n"));
+                StringBuilder frame = new StringBuilder(chunk.length() + 24).append("data: {\"chunk\": \"");
+                JsonStringEncoder.getInstance().quoteAsString(chunk, frame);
+                out.write(Json.utf8(frame.append("\"}\n\n").toString()));
                 return false;
             }
             case Message ignored -> {

@@ -4,6 +4,7 @@ import dev.llmchat.core.Conversation;
 import dev.llmchat.core.Message;
 import dev.llmchat.core.Page;
 import dev.llmchat.core.PageRequest;
+import dev.llmchat.core.User;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -22,6 +23,17 @@ final class Views {
         m.put("created_at", c.createdAt().toString());
         m.put("updated_at", c.updatedAt().toString());
         m.put("message_count", c.messageCount());
+        return m;
+    }
+
+    static Map<String, Object> user(User u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", u.id().value());
+        m.put("username", u.username());
+        m.put("email", u.email().isEmpty() ? null : u.email());
+        m.put("is_active", u.active());
+        m.put("is_admin", u.admin());
+        m.put("created_at", u.createdAt().toString());
         return m;
     }
 
