@@ -72,14 +72,16 @@ public final class ChatEngine implements AutoCloseable {
         }
 
         @Override
-        public void ended(LiveTurn turn, Message reply, ChatException error, Usage usage) {
+        public void ended(LiveTurn turn, Message reply, ChatException error, Usage usage, boolean freed) {
             Prepared p = turn.turn;
             live.remove(p.conversation().id(), turn);
             held.remove(p.turnId());
-            try {
-                conversations.endTurn(p.conversation().id(), p.turnId());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "freeing " + p.conversation().id() + " failed; it frees itself when its lease ends", e);
+            if (!freed) {
+                try {
+                    conversations.endTurn(p.conversation().id(), p.turnId());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "freeing " + p.conversation().id() + " failed; it frees itself when its lease ends", e);
+                }
             }
             if (error == null) {
                 logTurn(p, true, "complete", 200, usage, reply.content().length());
@@ -203,16 +205,18 @@ public final class ChatEngine implements AutoCloseable {
         }
         Prepared turn = prepare(owner, id, input, keyed.map(KeyedQuestion::question));
         held.put(turn.turnId, id);
+        boolean freed = false;
         try {
             ChatCompletion completion = completeWithRetries(turn);
-            Message answer = conversations.append(id, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
+            Message answer = conversations.finishTurn(id, turn.turnId, 0, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
                     completion.usage().promptTokens(), completion.usage().completionTokens()));
+            freed = true;
             logTurn(turn, false, "complete", 200, completion.usage(), completion.text().length());
             afterTurn(turn, completion.text());
             return new Turn(turn.question, answer);
         } finally {
             held.remove(turn.turnId);
-            conversations.endTurn(id, turn.turnId);
+            if (!freed) conversations.endTurn(id, turn.turnId);
         }
     }
 

@@ -73,6 +73,24 @@ public interface ConversationStore {
     /** Frees the conversation if {@code turnId} still holds it. */
     void endTurn(ConversationId id, String turnId);
 
+    /**
+     * Ends a turn with its final reply: appends {@code reply} when {@code replyId} is 0, else rewrites that
+     * message with it, then frees the conversation as {@link #endTurn} does. Stores that can should do both in
+     * one transaction (one commit where every commit costs an fsync); this default does one after the other.
+     * @return the stored reply
+     */
+    default Message finishTurn(ConversationId id, String turnId, long replyId, NewMessage reply) {
+        Message stored;
+        if (replyId == 0) {
+            stored = append(id, reply);
+        } else {
+            update(id, replyId, reply.content(), reply.status(), reply.promptTokens(), reply.completionTokens());
+            stored = new Message(replyId, reply.role(), reply.content(), reply.status(), reply.createdAt());
+        }
+        endTurn(id, turnId);
+        return stored;
+    }
+
     /** Sets the title only if it still is {@code expected} (so a title the user chose meanwhile is kept). */
     boolean retitle(ConversationId id, String expected, String title);
 }

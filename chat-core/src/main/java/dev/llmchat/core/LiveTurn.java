@@ -35,8 +35,11 @@ final class LiveTurn implements ChatStreamListener {
 
         java.time.Instant now();
 
-        /** Called once, after the reply is stored and before listeners hear the end. */
-        void ended(LiveTurn turn, Message reply, ChatException error, Usage usage);
+        /**
+         * Called once, after the reply is stored and before listeners hear the end; {@code freed} when storing
+         * the reply also ended the turn in the store.
+         */
+        void ended(LiveTurn turn, Message reply, ChatException error, Usage usage, boolean freed);
     }
 
     final Host host;
@@ -221,6 +224,8 @@ final class LiveTurn implements ChatStreamListener {
     }
 
     private boolean ending;
+    /** Whether storing the final reply also ended the turn in the store (only the ending thread touches it). */
+    private boolean freed;
 
     /** True for the one caller that ends the turn; later terminal calls are ignored. */
     private boolean markEnding() {
@@ -243,7 +248,7 @@ final class LiveTurn implements ChatStreamListener {
         }
     }
 
-    /** Waits for queued writes, then writes the final row. */
+    /** Waits for queued writes, then writes the final row and ends the turn, in one transaction. */
     private Message finish(String content, MessageStatus status, Usage usage) {
         CompletableFuture<Void> pending;
         lock.lock();
@@ -257,16 +262,14 @@ final class LiveTurn implements ChatStreamListener {
         } catch (CompletionException e) {
             LOG.log(Level.WARNING, "an intermediate write of " + turn.conversation().id() + " failed; writing the final reply", e.getCause());
         }
-        if (replyId == 0) {
-            return host.store().append(turn.conversation().id(), new NewMessage(Role.ASSISTANT, content, status, host.now(),
-                    usage.promptTokens(), usage.completionTokens()));
-        }
-        host.store().update(turn.conversation().id(), replyId, content, status, usage.promptTokens(), usage.completionTokens());
-        return new Message(replyId, Role.ASSISTANT, content, status, host.now());
+        Message stored = host.store().finishTurn(turn.conversation().id(), turn.turnId(), replyId,
+                new NewMessage(Role.ASSISTANT, content, status, host.now(), usage.promptTokens(), usage.completionTokens()));
+        freed = true;
+        return stored;
     }
 
     private void end(Message reply, ChatException error, Usage usage) {
-        host.ended(this, reply, error, usage);
+        host.ended(this, reply, error, usage, freed);
         List<ReplyListener> toTell;
         lock.lock();
         try {

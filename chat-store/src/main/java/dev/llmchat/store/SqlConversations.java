@@ -173,11 +173,15 @@ final class SqlConversations {
     }
 
     void update(ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens) {
-        writes.useHandle(h -> h.createUpdate("""
+        writes.useHandle(h -> update(h, id, messageId, content, status, promptTokens, completionTokens));
+    }
+
+    private static void update(Handle h, ConversationId id, long messageId, String content, MessageStatus status, int promptTokens, int completionTokens) {
+        h.createUpdate("""
                         UPDATE messages SET content = :content, status = :status, prompt_tokens = :promptTokens, completion_tokens = :completionTokens
                         WHERE id = :message AND conversation_id IN (SELECT id FROM conversations WHERE session_id = :id)""")
                 .bind("content", content).bind("status", status).bind("promptTokens", promptTokens)
-                .bind("completionTokens", completionTokens).bind("message", messageId).bind("id", id).execute());
+                .bind("completionTokens", completionTokens).bind("message", messageId).bind("id", id).execute();
     }
 
     int interruptOrphans(Instant now) {
@@ -250,8 +254,27 @@ final class SqlConversations {
     }
 
     void endTurn(ConversationId id, String turnId) {
-        writes.useHandle(h -> h.createUpdate("UPDATE conversations SET turn_id = NULL, turn_expires_at = NULL WHERE session_id = :id AND turn_id = :turn")
-                .bind("id", id).bind("turn", turnId).execute());
+        writes.useHandle(h -> endTurn(h, id, turnId));
+    }
+
+    /** The reply and the release in one transaction: one commit at the end of every turn. */
+    Message finishTurn(ConversationId id, String turnId, long replyId, NewMessage reply) {
+        return writes.inTransaction(h -> {
+            Message stored;
+            if (replyId == 0) {
+                stored = append(h, id, reply);
+            } else {
+                update(h, id, replyId, reply.content(), reply.status(), reply.promptTokens(), reply.completionTokens());
+                stored = new Message(replyId, reply.role(), reply.content(), reply.status(), Mapping.truncate(reply.createdAt()));
+            }
+            endTurn(h, id, turnId);
+            return stored;
+        });
+    }
+
+    private static void endTurn(Handle h, ConversationId id, String turnId) {
+        h.createUpdate("UPDATE conversations SET turn_id = NULL, turn_expires_at = NULL WHERE session_id = :id AND turn_id = :turn")
+                .bind("id", id).bind("turn", turnId).execute();
     }
 
     boolean retitle(ConversationId id, String expected, String title) {

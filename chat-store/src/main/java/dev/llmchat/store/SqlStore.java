@@ -251,6 +251,11 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
     }
 
     @Override
+    public Message finishTurn(ConversationId id, String turnId, long replyId, NewMessage reply) {
+        return conversations.finishTurn(id, turnId, replyId, reply);
+    }
+
+    @Override
     public boolean retitle(ConversationId id, String expected, String title) {
         return conversations.retitle(id, expected, title);
     }

@@ -524,6 +524,73 @@ abstract class StoreContractTest {
     }
 
     @Test
+    @Timeout(60)
+    void concurrent_writes_that_fail_change_nothing_and_fail_alone() throws Exception {
+        Conversation c = conversation(alice, "mixed", T0);
+        int threads = 16;
+        int perThread = 40;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<int[]>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    int stored = 0;
+                    int refused = 0;
+                    for (int i = 0; i < perThread; i++) {
+                        if ((thread + i) % 3 == 0) {
+                            // a write that fails half-way: its conversation does not exist
+                            assertThatThrownBy(() -> store.append(ConversationId.random(), NewMessage.of(Role.USER, "lost", T0)))
+                                    .isInstanceOf(NotFoundException.class);
+                            refused++;
+                        } else if ((thread + i) % 3 == 1) {
+                            // a write that fails on a constraint after its first statement succeeded
+                            String turn = "t-" + thread + "-" + i;
+                            assertThatThrownBy(() -> store.startTurn(c.id(), turn, T0, T0, NewMessage.of(Role.USER, "dup", T0), alice, "same-key"))
+                                    .isInstanceOf(ConflictException.class);
+                            refused++;
+                        } else {
+                            store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i)));
+                            stored++;
+                        }
+                    }
+                    return new int[] {stored, refused};
+                }));
+            }
+            store.startTurn(c.id(), "first", T0, T0, NewMessage.of(Role.USER, "keyed", T0), alice, "same-key").orElseThrow();
+            start.countDown();
+        }
+
+        int stored = 0;
+        for (Future<int[]> r : results) stored += r.get(5, TimeUnit.SECONDS)[0];
+        List<String> texts = store.history(c.id(), PageRequest.all()).items().stream().map(Message::content).toList();
+        assertThat(texts).doesNotContain("lost", "dup").contains("keyed").hasSize(stored + 1);
+        assertThat(store.find(alice, c.id()).orElseThrow().messageCount()).isEqualTo(stored + 1);
+    }
+
+    @Test
+    void finishing_a_turn_stores_the_reply_and_frees_the_conversation() {
+        Conversation c = conversation(alice, "finish", T0);
+        Message question = store.startTurn(c.id(), "t1", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "q1", T0), alice, "").orElseThrow();
+        Message answer = store.finishTurn(c.id(), "t1", 0, new NewMessage(Role.ASSISTANT, "a1 你好 😀", MessageStatus.COMPLETE, T0.plusSeconds(1), 3, 4));
+
+        assertThat(store.beginTurn(c.id(), "t2", T0.plusSeconds(2), T0.plusSeconds(62))).as("freed").isTrue();
+        Message streaming = store.append(c.id(), new NewMessage(Role.ASSISTANT, "par", MessageStatus.STREAMING, T0.plusSeconds(3), 0, 0));
+        Message finished = store.finishTurn(c.id(), "t2", streaming.id(), new NewMessage(Role.ASSISTANT, "partial", MessageStatus.INCOMPLETE, T0.plusSeconds(4), 0, 0));
+
+        assertThat(finished.id()).isEqualTo(streaming.id());
+        assertThat(store.history(c.id(), PageRequest.all()).items()).extracting(Message::id, Message::content, Message::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(question.id(), "q1", MessageStatus.COMPLETE),
+                        org.assertj.core.groups.Tuple.tuple(answer.id(), "a1 你好 😀", MessageStatus.COMPLETE),
+                        org.assertj.core.groups.Tuple.tuple(streaming.id(), "partial", MessageStatus.INCOMPLETE));
+        assertThat(store.beginTurn(c.id(), "t3", T0.plusSeconds(5), T0.plusSeconds(65))).as("freed again").isTrue();
+        assertThatThrownBy(() -> store.finishTurn(ConversationId.random(), "t3", 0, NewMessage.of(Role.ASSISTANT, "x", T0)))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(store.beginTurn(c.id(), "t4", T0.plusSeconds(6), T0.plusSeconds(66))).as("a failed finish frees nothing else").isFalse();
+    }
+
+    @Test
     void instants_round_trip_exactly_whatever_the_time_zone_of_the_jvm() {
         List<Instant> instants = List.of(Instant.parse("1969-07-20T20:17:40.001Z"), Instant.parse("2026-03-08T07:30:00Z"),
                 Instant.parse("2026-10-25T01:30:00.999Z"), Instant.parse("2999-12-31T23:59:59.999Z"));
