@@ -21,12 +21,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChatEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChatEngine.class.getName());
+    /** Text of recent messages kept so that a turn reads only what is new (at most about 32 MiB). */
+    private static final long RECENT_HISTORY_CHARS = 16_000_000;
 
     private final ConversationStore conversations;
     private final SettingsStore settings;
     private final ChatModel model;
     private final ModelCatalog catalog;
     private final ContextWindow contextWindow;
+    private final RecentHistory recentHistory;
     private final Titler titler;
     private final ExecutorService background;
     private final Clock clock;
@@ -100,6 +103,7 @@ public final class ChatEngine implements AutoCloseable {
         this.model = b.model;
         this.catalog = new ModelCatalog(b.presets, b.defaultMaxTokens, b.customContextWindow);
         this.contextWindow = new ContextWindow(b.tokenCounter != null ? b.tokenCounter : new JtokkitTokenCounter());
+        this.recentHistory = new RecentHistory(b.conversations, ContextWindow.PAGE, RECENT_HISTORY_CHARS);
         this.titler = new Titler(b.model, b.conversations, b.defaultTitle);
         this.background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("chat-title-", 0).factory());
         this.clock = b.clock;
@@ -434,7 +438,9 @@ public final class ChatEngine implements AutoCloseable {
         ModelEndpoint endpoint = catalog.endpoint(mine);
         long first = asked.map(Message::id).orElse(Long.MAX_VALUE);
         ContextWindow.Prompt prompt = contextWindow.build(endpoint.contextWindow(), maxTokens, conversation.systemPrompt(),
-                before -> conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
+                before -> before == Long.MAX_VALUE && asked.isEmpty()
+                        ? recentHistory.latest(conversation)
+                        : conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
         String turnId = java.util.UUID.randomUUID().toString();
         Instant now = now();
         ConflictException busy = new ConflictException("turn_in_progress",

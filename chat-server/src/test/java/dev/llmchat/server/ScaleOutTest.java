@@ -61,6 +61,13 @@ class ScaleOutTest {
         // a's call saw b's turn in its prompt
         JsonNode prompt = a.upstream.chatRequests().getLast().path("messages");
         assertThat(prompt.findValuesAsText("content")).containsExactly("asked on b", "[preset-model] Echo: asked on b", "asked on a");
+
+        // back and forth: each server keeps recent history in memory, and must still see every turn of the other
+        assertThat(b.post("/chat", token, "{\"session_id\":\"" + id + "\",\"message\":\"again on b\"}").status()).isEqualTo(200);
+        assertThat(a.post("/chat", token, "{\"session_id\":\"" + id + "\",\"message\":\"again on a\"}").status()).isEqualTo(200);
+        assertThat(a.upstream.chatRequests().getLast().path("messages").findValuesAsText("content")).containsExactly(
+                "asked on b", "[preset-model] Echo: asked on b", "asked on a", "[preset-model] Echo: asked on a",
+                "again on b", "[preset-model] Echo: again on b", "again on a");
     }
 
     @Test
