@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -55,6 +56,8 @@ public final class LoadSuite {
     private final String run = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private FakeUpstream fake;
     private ServerProcess server;
+    /** The scenarios to run (their letters, or "start-up"); empty for all. */
+    private Set<String> only = Set.of();
 
     private LoadSuite(Plan plan, Path out, Path work, String serverClasspath) {
         this.plan = plan;
@@ -68,19 +71,23 @@ public final class LoadSuite {
         Path out = Path.of("benchmarks/results");
         Path work = Path.of("benchmarks/target/bench-work");
         Path cp = Path.of("benchmarks/target/server-classpath.txt");
+        Set<String> only = Set.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> mode = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--server-classpath" -> cp = Path.of(args[++i]);
+                case "--only" -> only = Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         if (!List.of("quick", "full", "smoke").contains(mode)) throw new IllegalArgumentException("--mode quick, full or smoke");
         Files.createDirectories(out);
         Files.createDirectories(work);
-        new LoadSuite(Plan.of(mode), out, work, Files.readString(cp).strip()).runAll();
+        LoadSuite suite = new LoadSuite(Plan.of(mode), out, work, Files.readString(cp).strip());
+        suite.only = only;
+        suite.runAll();
     }
 
     private void runAll() throws Exception {
@@ -112,7 +119,8 @@ public final class LoadSuite {
             if (server != null) server.close();
             fake.close();
             results.put("finished", Instant.now().toString());
-            Path file = out.resolve("load-" + plan.mode + ".json");
+            // a partial run (--only, while working on one scenario) never replaces the report's input
+            Path file = out.resolve("load-" + plan.mode + (only.isEmpty() ? "" : "-only-" + String.join("", only)) + ".json");
             Files.writeString(file, Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
             System.out.println("wrote " + file);
         }
@@ -123,6 +131,7 @@ public final class LoadSuite {
     }
 
     private void step(String name, Step step) throws Exception {
+        if (!only.isEmpty() && !only.contains(name.split(":")[0])) return;
         long t = System.nanoTime();
         System.out.printf("[%s] %s …%n", Instant.now().toString().substring(11, 19), name);
         try {

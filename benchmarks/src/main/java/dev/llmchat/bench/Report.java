@@ -83,6 +83,10 @@ public final class Report {
                 List.of("JDK (server, driver, JMH)", m.path("jdk").asText("?")),
                 List.of("kernel", m.path("kernel").asText("?")),
                 List.of("database files on", m.path("database_file_system").asText("?")),
+                List.of("one 4 KiB write + fdatasync there (the floor of every durable commit)", m.path("fsync_us").has("p50")
+                        ? "p50 " + m.path("fsync_us").path("p50").asLong() + " µs, p90 " + m.path("fsync_us").path("p90").asLong() + " µs, p99 "
+                        + m.path("fsync_us").path("p99").asLong() + " µs (" + m.path("fsync_us").path("samples").asLong() + " samples)"
+                        : "not measured"),
                 List.of("open-file limit per process", m.path("open_file_limit").asText("?")),
                 List.of("code", m.has("code") ? m.path("code").asText() + " (read when the load scenarios started)" : code(repo) + " (read when this report was written)")));
         line();

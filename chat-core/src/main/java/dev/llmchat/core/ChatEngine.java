@@ -207,7 +207,7 @@ public final class ChatEngine implements AutoCloseable {
             Optional<Turn> stored = storedTurn(id, question);
             if (stored.isPresent()) return stored.get();
         }
-        Prepared turn = prepare(owner, id, input, keyed.map(KeyedQuestion::question));
+        Prepared turn = take(draft(owner, id, input, keyed.map(KeyedQuestion::question)));
         held.put(turn.turnId, id);
         boolean freed = false;
         try {
@@ -273,12 +273,22 @@ public final class ChatEngine implements AutoCloseable {
                 return () -> { };
             }
         }
-        Prepared turn = prepare(owner, id, input, keyed.map(KeyedQuestion::question));
+        Draft draft = draft(owner, id, input, keyed.map(KeyedQuestion::question));
+        if (live.containsKey(id)) throw busy();
+        // the model is called while the question commits (an fsync on SQLite); it hears nothing until the commit is done
+        EarlyCall early = EarlyCall.start(model, draft.request);
+        Prepared turn;
+        try {
+            turn = take(draft);
+        } catch (RuntimeException e) {
+            early.abandon();
+            throw e;
+        }
         LiveTurn running = new LiveTurn(host, turn, retry, flushInterval);
         live.put(id, running);
         held.put(turn.turnId, id);
         try {
-            return running.start(listener);
+            return running.start(listener, early);
         } catch (RuntimeException e) {
             live.remove(id, running);
             held.remove(turn.turnId);
@@ -419,7 +429,12 @@ public final class ChatEngine implements AutoCloseable {
         return e.failure().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private Prepared prepare(UserId owner, ConversationId id, ChatInput input, Optional<Message> asked) {
+    /** A turn ready to be taken: checked input and the request for the model; nothing stored yet. */
+    private record Draft(ConversationId id, UserId owner, ChatInput input, Optional<Message> asked, Conversation conversation,
+                         ModelEndpoint endpoint, ChatRequest request, long startNanos) {
+    }
+
+    private Draft draft(UserId owner, ConversationId id, ChatInput input, Optional<Message> asked) {
         long startNanos = System.nanoTime();
         String text = input.message();
         if (text.isBlank()) throw new InvalidInputException("invalid_message", "message must not be empty");
@@ -441,26 +456,28 @@ public final class ChatEngine implements AutoCloseable {
                 before -> before == Long.MAX_VALUE && asked.isEmpty()
                         ? recentHistory.latest(conversation)
                         : conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
+        ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
+        return new Draft(id, owner, input, asked, conversation, endpoint, request, startNanos);
+    }
+
+    /** Takes the conversation for the turn and stores its question (one commit). @throws ConflictException when another turn holds it */
+    private Prepared take(Draft d) {
         String turnId = java.util.UUID.randomUUID().toString();
         Instant now = now();
-        ConflictException busy = new ConflictException("turn_in_progress",
-                "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
         Message question;
-        if (asked.isPresent()) {
-            if (!conversations.beginTurn(id, turnId, now, now.plus(turnLease))) throw busy;
-            question = asked.get();
+        if (d.asked.isPresent()) {
+            if (!conversations.beginTurn(d.id, turnId, now, now.plus(turnLease))) throw busy();
+            question = d.asked.get();
         } else {
-            // one transaction: the turn and its question are stored before the model is called, with one commit
-            question = conversations.startTurn(id, turnId, now, now.plus(turnLease), NewMessage.of(Role.USER, text, now), owner,
-                    input.idempotencyKey()).orElseThrow(() -> busy);
+            question = conversations.startTurn(d.id, turnId, now, now.plus(turnLease), NewMessage.of(Role.USER, d.input.message(), now), d.owner,
+                    d.input.idempotencyKey()).orElseThrow(ChatEngine::busy);
         }
-        try {
-            ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
-            return new Prepared(conversation, endpoint, request, question, turnId, startNanos);
-        } catch (RuntimeException e) {
-            conversations.endTurn(id, turnId);
-            throw e;
-        }
+        return new Prepared(d.conversation, d.endpoint, d.request, question, turnId, d.startNanos);
+    }
+
+    private static ConflictException busy() {
+        return new ConflictException("turn_in_progress",
+                "A reply is still being written in this conversation; wait for it to finish, then send your message again.");
     }
 
     private void afterTurn(Prepared turn, String answer) {

@@ -66,14 +66,14 @@ final class LiveTurn implements ChatStreamListener {
         this.flushNanos = flushInterval.toNanos();
     }
 
-    /** Starts the first call; {@code primary} is the sender's listener. */
-    ChatStream start(ReplyListener primary) {
+    /** Takes over the first call, already started; {@code primary} is the sender's listener. */
+    ChatStream start(ReplyListener primary, EarlyCall first) {
         ChatStream handle = attach(primary, -1);
-        call();
+        call(first);
         return handle;
     }
 
-    private void call() {
+    private void call(EarlyCall early) {
         boolean stopped;
         lock.lock();
         try {
@@ -84,10 +84,11 @@ final class LiveTurn implements ChatStreamListener {
             lock.unlock();
         }
         if (stopped) {
+            if (early != null) early.abandon();
             onError(new ModelException(ModelFailure.CANCELLED, "The reply was stopped"), "");
             return;
         }
-        ChatStream s = host.model().stream(turn.request(), this);
+        ChatStream s = early != null ? early.handTo(this) : host.model().stream(turn.request(), this);
         boolean cancelNow;
         lock.lock();
         try {
@@ -203,7 +204,7 @@ final class LiveTurn implements ChatStreamListener {
                     LOG.log(Level.INFO, "model call for {0} failed ({1}); retry {2} in {3} ms",
                             turn.conversation().id(), error.failure(), attempt, wait);
                     upstream = null;
-                    pendingRetry = host.scheduler().schedule(this::call, wait, TimeUnit.MILLISECONDS);
+                    pendingRetry = host.scheduler().schedule(() -> call(null), wait, TimeUnit.MILLISECONDS);
                     return;
                 }
             }
