@@ -119,6 +119,30 @@ class OpenAiChatModelStreamTest {
     }
 
     @Test
+    void relays_the_first_choices_text_only_and_ignores_what_else_chunks_carry() {
+        // given: a reasoning model with logprobs and tool calls, a second choice, and usage in a chunk whose choices are null
+        server.enqueue(Sse.stream(
+                Sse.role(),
+                Sse.event("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"想一想…\"},"
+                        + "\"logprobs\":{\"content\":[{\"token\":\"x\",\"logprob\":-0.5,\"bytes\":[120],\"top_logprobs\":[]}]},\"finish_reason\":null}]}"),
+                Sse.event("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"你好\",\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}},"
+                        + "{\"index\":1,\"delta\":{\"content\":\"another choice\"}}]}"),
+                Sse.event("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud83d\\ude00\"},\"finish_reason\":\"stop\"}]}"),
+                Sse.event("{\"choices\":null,\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"completion_tokens_details\":{\"reasoning_tokens\":1}}}"),
+                Sse.done()));
+        RecordingListener listener = new RecordingListener();
+
+        // when
+        model.stream(Sse.request(baseUrl), listener);
+        ChatCompletion completion = listener.awaitCompletion();
+
+        // then
+        assertThat(listener.deltas).containsExactly("你好", "😀");
+        assertThat(completion).isEqualTo(new ChatCompletion("你好😀", FinishReason.STOP, new Usage(7, 2)));
+        listener.assertContractKept();
+    }
+
+    @Test
     void keeps_multi_byte_characters_whole_when_split_across_reads() {
         // given: every byte in its own HTTP chunk, written one at a time
         String sse = Sse.event("{\"choices\":[{\"delta\":{\"content\":\"你好\"}}]}")
