@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 /** The server's one JSON writer: every JSON response goes through {@link #send}. */
 final class Json {
     static final String CONTENT_TYPE = "application/json; charset=utf-8";
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    // one shared buffer pool: Jackson's default keeps buffers per thread, and every request and stream has a virtual thread of its own
+    static final ObjectMapper MAPPER = new ObjectMapper(
+            com.fasterxml.jackson.core.JsonFactory.builder().recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build());
 
     private Json() {
     }

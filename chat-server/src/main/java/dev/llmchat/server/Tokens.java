@@ -1,7 +1,6 @@
 package dev.llmchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmchat.core.UserId;
 
 import javax.crypto.Mac;
@@ -25,7 +24,6 @@ final class Tokens {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     private static final String HEADER = B64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SecretKeySpec key;
     private final Duration ttl;
@@ -54,11 +52,11 @@ final class Tokens {
         String[] parts = token.split("\\.", -1);
         if (parts.length != 3) return Optional.empty();
         try {
-            JsonNode header = JSON.readTree(B64D.decode(parts[0]));
+            JsonNode header = Json.MAPPER.readTree(B64D.decode(parts[0]));
             if (header == null || !"HS256".equals(header.path("alg").asText())) return Optional.empty();
             byte[] signature = B64D.decode(parts[2]);
             if (!MessageDigest.isEqual(signature, sign(parts[0] + "." + parts[1]))) return Optional.empty();
-            JsonNode payload = JSON.readTree(B64D.decode(parts[1]));
+            JsonNode payload = Json.MAPPER.readTree(B64D.decode(parts[1]));
             if (payload == null || !payload.path("exp").canConvertToLong()) return Optional.empty();
             if (payload.path("exp").asLong() <= clock.instant().getEpochSecond()) return Optional.empty();
             long id = Long.parseLong(payload.path("sub").asText());
