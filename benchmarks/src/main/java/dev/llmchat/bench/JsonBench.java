@@ -3,8 +3,6 @@ package dev.llmchat.bench;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -26,9 +24,10 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * JSON of chat bodies with Jackson, the calls the server makes (its Body, Json, SseRelay, Views and chat-llm's
- * Wire are package-private, so their calls are repeated here one for one): decoding a POST /chat body (UTF-8
- * check, then a tree), framing one SSE chunk, encoding a non-streamed reply and a 100-message history page,
- * parsing one upstream chunk and encoding the upstream request with a 200-message prompt.
+ * Wire are package-private, so the server's calls are repeated here one for one, and Wire's are called through
+ * method handles): decoding a POST /chat body (UTF-8 check, then a tree), framing one SSE chunk, encoding a
+ * non-streamed reply and a 100-message history page, parsing one upstream chunk and encoding the upstream
+ * request with a 200-message prompt.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +40,7 @@ public class JsonBench {
     private String upstreamChunk;
     private Map<String, Object> reply;
     private List<Map<String, Object>> historyPage;
-    private List<String[]> prompt;
+    private dev.llmchat.core.ChatRequest request;
 
     @Setup
     public void setup() throws IOException {
@@ -62,8 +61,9 @@ public class JsonBench {
             m.put("status", "complete");
             historyPage.add(m);
         }
-        prompt = new ArrayList<>();
-        for (int i = 0; i < 200; i++) prompt.add(new String[] {i % 2 == 0 ? "user" : "assistant", TEXT});
+        List<dev.llmchat.core.ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 200; i++) messages.add(new dev.llmchat.core.ChatMessage(i % 2 == 0 ? dev.llmchat.core.Role.USER : dev.llmchat.core.Role.ASSISTANT, TEXT));
+        request = new dev.llmchat.core.ChatRequest(new dev.llmchat.core.ModelEndpoint("http://127.0.0.1:8000/v1", "fake", "", 8192, true), messages, 0.7, 2000);
     }
 
     /** As Body.parse: reject invalid UTF-8, then read a tree, then the typed field reads of ChatController. */
@@ -104,22 +104,29 @@ public class JsonBench {
         return MAPPER.writeValueAsBytes(out);
     }
 
-    /** As Wire.parseChunk: a tree, then choices[0].delta.content and finish_reason. */
+    /** Wire.parseChunk itself (package-private; called through a method handle). */
     @Benchmark
-    public Object parseUpstreamChunk() throws IOException {
-        JsonNode root = MAPPER.readTree(upstreamChunk);
-        JsonNode choice = root.get("choices").get(0);
-        JsonNode finish = choice.get("finish_reason");
-        return choice.get("delta").get("content").asText() + (finish.isNull() ? "" : finish.asText());
+    public Object parseUpstreamChunk() throws Throwable {
+        return PARSE_CHUNK.invoke(upstreamChunk);
     }
 
-    /** As Wire.requestBody for a 200-message prompt. */
+    /** Wire.requestBody itself, for a 200-message prompt. */
     @Benchmark
-    public byte[] encodeUpstreamRequest200() throws IOException {
-        ObjectNode root = MAPPER.createObjectNode().put("model", "fake");
-        ArrayNode messages = root.putArray("messages");
-        for (String[] m : prompt) messages.addObject().put("role", m[0]).put("content", m[1]);
-        root.put("temperature", 0.7).put("max_tokens", 2000).put("stream", true);
-        return MAPPER.writeValueAsBytes(root);
+    public Object encodeUpstreamRequest200() throws Throwable {
+        return REQUEST_BODY.invoke(request, true);
+    }
+
+    private static final java.lang.invoke.MethodHandle PARSE_CHUNK = wire("parseChunk", String.class);
+    private static final java.lang.invoke.MethodHandle REQUEST_BODY = wire("requestBody", dev.llmchat.core.ChatRequest.class, boolean.class);
+
+    /** chat-llm's Wire is package-private: its methods are reached by reflection once, then called as handles. */
+    private static java.lang.invoke.MethodHandle wire(String name, Class<?>... parameters) {
+        try {
+            java.lang.reflect.Method m = Class.forName("dev.llmchat.llm.internal.Wire").getDeclaredMethod(name, parameters);
+            m.setAccessible(true);
+            return java.lang.invoke.MethodHandles.lookup().unreflect(m);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("chat-llm's Wire." + name + " changed; update JsonBench", e);
+        }
     }
 }
