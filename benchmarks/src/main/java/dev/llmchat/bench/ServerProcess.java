@@ -54,6 +54,58 @@ final class ServerProcess implements AutoCloseable {
         return env;
     }
 
+    /**
+     * The start-up cache {@code bin/run} gives the server (keep the two in step), in files named {@code base.*}:
+     * with JDK 25+ (this JVM's, which also runs the servers) an AOT cache, recorded by one start that has stopped
+     * and then written by {@link #write}; with JDK 21-24 a class-data-sharing archive, written as the first
+     * start stops.
+     */
+    record StartupCache(Path base, boolean aot) {
+        static StartupCache at(Path base) {
+            return new StartupCache(base.toAbsolutePath(), Runtime.version().feature() >= 25);
+        }
+
+        /** The flags of the first start, which records what the cache will hold. */
+        List<String> recording() {
+            return aot ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + base + ".aotconf", "-Xlog:aot=off,cds=off") : archive();
+        }
+
+        /** Writes the AOT cache from the recording (the archive needs nothing: the first start wrote it); returns nanoseconds taken. */
+        long write(String classpath) {
+            if (!aot) return 0;
+            List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                    "-XX:AOTMode=create", "-XX:AOTConfiguration=" + base + ".aotconf", "-XX:AOTCache=" + base + ".aot", "-Xlog:aot=off,cds=off",
+                    "-cp", classpath, "dev.llmchat.server.Main");
+            Path log = Path.of(base + "-write.log");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+                pb.environment().keySet().removeIf(k -> k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS"));
+                long started = System.nanoTime();
+                Process p = pb.start();
+                if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("writing the AOT cache took over 5 minutes; see " + log);
+                }
+                if (p.exitValue() != 0) throw new IllegalStateException("writing the AOT cache failed with status " + p.exitValue() + "; see " + log);
+                return System.nanoTime() - started;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The flags of every later start, which uses the cache. */
+        List<String> using() {
+            return aot ? List.of("-XX:AOTCache=" + base + ".aot", "-Xlog:aot=off,cds=off") : archive();
+        }
+
+        private List<String> archive() {
+            return List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + base + ".jsa", "-Xlog:cds=off");
+        }
+    }
+
     static ServerProcess start(String classpath, List<String> jvmArgs, Map<String, String> env, Path dir) {
         try {
             Files.createDirectories(dir);
