@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The composition root: builds the store, the model client, the engine and the HTTP layer from a
@@ -26,6 +28,7 @@ import java.util.List;
  */
 public final class ChatServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatServer.class);
+    private static final int HEADER_CACHE_SIZE = 256;
 
     /** One HTTP route; the OpenAPI document lists exactly these (a test holds them to it). */
     record Route(HandlerType method, String path, Handler handler) {
@@ -44,17 +47,25 @@ public final class ChatServer implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.grace = config.shutdownGrace();
         PasswordHasher hasher = new PasswordHasher(config.passwordHashMemoryKib(), 2);
-        this.store = openStore(config, config.databaseUrl(), hasher);
+        OutboundPolicy outbound = config.outboundUnrestricted() ? OutboundPolicy.unrestricted()
+                : OutboundPolicy.publicOnly().allowHosts(config.outboundAllowHosts()).allowNetworks(config.outboundAllowNetworks());
+        // The model client (its TLS trust store) and the database (driver, migrations) are the slowest parts
+        // of start-up and need nothing of each other: the client is built meanwhile on a thread of its own.
+        CompletableFuture<OpenAiChatModel> building = CompletableFuture.supplyAsync(() -> OpenAiChatModel.builder()
+                .outboundPolicy(outbound)
+                .connectTimeout(config.llmConnectTimeout())
+                .firstTokenTimeout(config.llmFirstTokenTimeout())
+                .idleTimeout(config.llmIdleTimeout())
+                .totalTimeout(config.llmTotalTimeout())
+                .build(), task -> Thread.ofPlatform().name("model-client-init").start(task));
         try {
-            OutboundPolicy outbound = config.outboundUnrestricted() ? OutboundPolicy.unrestricted()
-                    : OutboundPolicy.publicOnly().allowHosts(config.outboundAllowHosts()).allowNetworks(config.outboundAllowNetworks());
-            this.model = OpenAiChatModel.builder()
-                    .outboundPolicy(outbound)
-                    .connectTimeout(config.llmConnectTimeout())
-                    .firstTokenTimeout(config.llmFirstTokenTimeout())
-                    .idleTimeout(config.llmIdleTimeout())
-                    .totalTimeout(config.llmTotalTimeout())
-                    .build();
+            this.store = openStore(config, config.databaseUrl(), hasher);
+        } catch (RuntimeException | Error e) {
+            building.thenAccept(OpenAiChatModel::close);
+            throw e;
+        }
+        try {
+            this.model = built(building);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             this.engine = ChatEngine.builder(store, store, new MeteredChatModel(model, metrics))
                     .presets(config.presets())
@@ -115,6 +126,9 @@ public final class ChatServer implements AutoCloseable {
                 c.jetty.host = config.host();
                 c.jetty.port = config.port();
                 c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+                // Jetty's parser may build a header cache per connection, ~96 KB at its default size of 1024: a
+                // heap dump of 2,000 open streams held 42 MB of them. API clients repeat few header fields.
+                c.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(HEADER_CACHE_SIZE));
                 c.staticFiles.enableWebjars();
                 c.requestLogger.http((ctx, ms) -> {
                     LOG.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
@@ -135,6 +149,15 @@ public final class ChatServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             closeQuietly();
+            throw e;
+        }
+    }
+
+    private static OpenAiChatModel built(CompletableFuture<OpenAiChatModel> building) {
+        try {
+            return building.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
             throw e;
         }
     }
