@@ -34,18 +34,36 @@ final class EarlyCall implements ChatStreamListener {
         return call;
     }
 
-    /** Replays what was held back to {@code listener}, which hears the rest directly; returns the call's handle. */
+    /**
+     * Hands the call to {@code listener}, which hears what was held back, then the rest; returns the call's handle.
+     * What was held back is replayed on a thread of its own: a reply that has already ended would otherwise be
+     * stored (commits) before the caller could relay its first chunk.
+     */
     ChatStream handTo(ChatStreamListener listener) {
         if (failedToStart != null) throw failedToStart;
         lock.lock();
         try {
+            if (held.isEmpty()) {
+                target = listener;
+                return stream;
+            }
+        } finally {
+            lock.unlock();
+        }
+        Thread.ofVirtual().name("early-call-replay").start(() -> replay(listener));
+        return stream;
+    }
+
+    private void replay(ChatStreamListener listener) {
+        lock.lock();
+        try {
+            // events that arrive meanwhile are held behind these, or wait for the lock; none overtakes them
             for (Consumer<ChatStreamListener> event : held) event.accept(listener);
             held.clear();
             target = listener;
         } finally {
             lock.unlock();
         }
-        return stream;
     }
 
     /** The question was not stored: cancels the call and drops whatever it sends. */

@@ -31,8 +31,10 @@ class EarlyCallTest {
         }
     }
 
+    /** What a listener heard; {@link #events()} waits (a little) for the end of the reply. */
     private static final class Heard implements ChatStreamListener {
-        final List<String> events = new ArrayList<>();
+        final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public void onDelta(String text) {
@@ -42,16 +44,23 @@ class EarlyCallTest {
         @Override
         public void onComplete(ChatCompletion completion) {
             events.add("complete " + completion.text());
+            ended.countDown();
         }
 
         @Override
         public void onError(ModelException error, String partialText) {
             events.add("error " + partialText);
+            ended.countDown();
+        }
+
+        List<String> events() throws InterruptedException {
+            ended.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            return List.copyOf(events);
         }
     }
 
     @Test
-    void what_the_model_sends_before_the_hand_over_is_held_then_replayed_in_order() {
+    void what_the_model_sends_before_the_hand_over_is_held_then_replayed_in_order() throws Exception {
         Upstream model = new Upstream();
         EarlyCall call = EarlyCall.start(model, REQUEST);
         model.listener.get().onDelta("你");
@@ -60,11 +69,11 @@ class EarlyCallTest {
 
         assertThat(turn.events).isEmpty();
         ChatStream handle = call.handTo(turn);
-        assertThat(turn.events).containsExactly("delta 你", "delta 好");
-
+        // the model goes on while the held events are replayed (on a thread of their own): nothing overtakes them
         model.listener.get().onDelta("😀");
         model.listener.get().onComplete(new ChatCompletion("你好😀", FinishReason.STOP, Usage.UNKNOWN));
-        assertThat(turn.events).containsExactly("delta 你", "delta 好", "delta 😀", "complete 你好😀");
+
+        assertThat(turn.events()).containsExactly("delta 你", "delta 好", "delta 😀", "complete 你好😀");
         handle.cancel();
         assertThat(model.cancelled).isTrue();
     }

@@ -84,9 +84,8 @@ final class SseRelay implements ReplyListener {
         res.setContentType("text/event-stream; charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        ServletOutputStream out = res.getOutputStream();
-        res.flushBuffer();
-        return out;
+        // the headers leave with the first event's flush: one packet, not two
+        return res.getOutputStream();
     }
 
     /** Writes one event; true when it ended the stream. */
