@@ -453,9 +453,8 @@ public final class ChatEngine implements AutoCloseable {
         ModelEndpoint endpoint = catalog.endpoint(mine);
         long first = asked.map(Message::id).orElse(Long.MAX_VALUE);
         ContextWindow.Prompt prompt = contextWindow.build(endpoint.contextWindow(), maxTokens, conversation.systemPrompt(),
-                before -> before == Long.MAX_VALUE && asked.isEmpty()
-                        ? recentHistory.latest(conversation)
-                        : conversations.recent(id, Math.min(before, first), ContextWindow.PAGE), text);
+                before -> asked.isPresent() ? conversations.recent(id, Math.min(before, first), ContextWindow.PAGE)
+                        : before == Long.MAX_VALUE ? recentHistory.latest(conversation) : recentHistory.older(conversation, before), text);
         ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
         return new Draft(id, owner, input, asked, conversation, endpoint, request, startNanos);
     }

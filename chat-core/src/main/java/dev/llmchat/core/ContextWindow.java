@@ -40,8 +40,8 @@ final class ContextWindow {
     }
 
     /**
-     * @param olderThan given a message id, returns up to {@link #PAGE} earlier messages, newest first
-     *                  ({@code Long.MAX_VALUE} for the latest)
+     * @param olderThan given a message id ({@code Long.MAX_VALUE} for the latest), returns earlier messages,
+     *                  newest first: at least {@link #PAGE} unless there are no more
      */
     Prompt build(int contextWindow, int maxTokens, String systemPrompt, LongFunction<List<Message>> olderThan, String newMessage) {
         int margin = Math.max(16, contextWindow / 20);

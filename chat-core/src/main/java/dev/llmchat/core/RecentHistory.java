@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the whole page is read again.
  */
 final class RecentHistory {
+    /** Messages kept of one conversation at most: enough for the context windows of today's models. */
+    static final int MAX_KEPT = 2_000;
+
     private final ConversationStore store;
     private final int page;
     private final long maxChars;
@@ -42,8 +45,8 @@ final class RecentHistory {
     }
 
     /**
-     * The conversation's latest messages, newest first, at most {@code page}: what {@code store.recent(id,
-     * Long.MAX_VALUE, page)} returns, as of {@code c}'s message count or later.
+     * The conversation's latest messages, newest first: what {@code store.recent(id, Long.MAX_VALUE, n)} returns
+     * for some {@code n} of at least {@code page} (all that is kept), as of {@code c}'s message count or later.
      */
     List<Message> latest(Conversation c) {
         Tail kept = tails.get(c.id());
@@ -51,10 +54,10 @@ final class RecentHistory {
         if (kept != null && kept.created.equals(c.createdAt()) && added >= 0 && added < page) {
             List<Message> fresh = store.recent(c.id(), Long.MAX_VALUE, (int) added + 1);
             if (fresh.size() == added + 1 && fresh.getLast().id() == kept.newestId()) {
-                List<Message> merged = new ArrayList<>(page);
+                List<Message> merged = new ArrayList<>((int) added + kept.newestFirst.size());
                 merged.addAll(fresh.subList(0, (int) added));
                 for (Message m : kept.newestFirst) {
-                    if (merged.size() == page) break;
+                    if (merged.size() == MAX_KEPT) break;
                     merged.add(m);
                 }
                 keep(c, kept, kept.count + added, merged);
@@ -63,6 +66,28 @@ final class RecentHistory {
         }
         List<Message> read = store.recent(c.id(), Long.MAX_VALUE, page);
         keep(c, kept, c.messageCount(), read);
+        return read;
+    }
+
+    /**
+     * Up to {@code page} messages before {@code before}, newest first, as {@code store.recent} returns them; when
+     * they continue what is kept (a long conversation whose prompt reaches further back), they are kept too.
+     */
+    List<Message> older(Conversation c, long before) {
+        List<Message> read = store.recent(c.id(), before, page);
+        Tail kept = tails.get(c.id());
+        if (kept == null || !kept.created.equals(c.createdAt()) || kept.newestFirst.getLast().id() != before
+                || kept.newestFirst.size() >= MAX_KEPT) {
+            return read;
+        }
+        List<Message> longer = new ArrayList<>(kept.newestFirst.size() + read.size());
+        longer.addAll(kept.newestFirst);
+        for (Message m : read) {
+            // an old reply still STREAMING (its server died) may yet change: nothing from it on is kept
+            if (longer.size() == MAX_KEPT || m.status() == MessageStatus.STREAMING) break;
+            longer.add(m);
+        }
+        keep(c, kept, kept.count, longer);
         return read;
     }
 

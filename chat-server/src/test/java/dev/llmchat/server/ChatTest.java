@@ -350,4 +350,24 @@ class ChatTest {
             assertThat(small.get("/conversations/" + id + "/history", token).json().path("messages")).hasSize(18);
         }
     }
+
+    @Test
+    void a_prompt_reaching_back_further_than_one_read_page_holds_every_message_in_order() {
+        String token = s.register("long_chat");
+        String id = s.newConversation(token);
+        // 116 turns: 232 messages, more than one page of the store's reads (200), all fitting the context window
+        for (int i = 0; i < 116; i++) assertThat(s.post("/chat", token, chatBody(id, "m" + i, false)).status()).isEqualTo(200);
+
+        for (String last : List.of("next", "and next")) {
+            List<String> stored = s.get("/conversations/" + id + "/history", token).json().path("messages").findValuesAsText("content");
+            // the second of them streamed
+            assertThat(s.post("/chat", token, chatBody(id, last, last.equals("and next"))).status()).isEqualTo(200);
+
+            List<JsonNode> chats = s.upstream.chatRequests();
+            List<String> prompt = chats.get(chats.size() - 1).path("messages").findValuesAsText("content");
+            List<String> expected = new java.util.ArrayList<>(stored);
+            expected.add(last);
+            assertThat(prompt).as("the prompt of '%s'", last).isEqualTo(expected);
+        }
+    }
 }
