@@ -499,25 +499,15 @@ abstract class StoreContractTest {
         Conversation c = conversation(alice, "busy", T0);
         int threads = 8;
         int perThread = 50;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<List<Long>>> results = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> {
-                    start.await();
-                    List<Long> ids = new ArrayList<>();
-                    for (int i = 0; i < perThread; i++) {
-                        ids.add(store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i))).id());
-                    }
-                    return ids;
-                }));
-            }
-            start.countDown();
-        }
 
         List<Long> ids = new ArrayList<>();
-        for (Future<List<Long>> r : results) ids.addAll(r.get(1, TimeUnit.SECONDS));
+        for (List<Long> mine : atOnce(threads, thread -> {
+            List<Long> stored = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) stored.add(store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i))).id());
+            return stored;
+        })) {
+            ids.addAll(mine);
+        }
         assertThat(ids).hasSize(threads * perThread).doesNotHaveDuplicates();
         assertThat(store.find(alice, c.id()).orElseThrow().messageCount()).isEqualTo(threads * perThread);
         assertThat(store.history(c.id(), PageRequest.all()).items()).hasSize(threads * perThread);
@@ -527,43 +517,30 @@ abstract class StoreContractTest {
     @Timeout(60)
     void concurrent_writes_that_fail_change_nothing_and_fail_alone() throws Exception {
         Conversation c = conversation(alice, "mixed", T0);
-        int threads = 16;
-        int perThread = 40;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<int[]>> results = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> {
-                    start.await();
-                    int stored = 0;
-                    int refused = 0;
-                    for (int i = 0; i < perThread; i++) {
-                        if ((thread + i) % 3 == 0) {
-                            // a write that fails half-way: its conversation does not exist
-                            assertThatThrownBy(() -> store.append(ConversationId.random(), NewMessage.of(Role.USER, "lost", T0)))
-                                    .isInstanceOf(NotFoundException.class);
-                            refused++;
-                        } else if ((thread + i) % 3 == 1) {
-                            // a write that fails on a constraint after its first statement succeeded
-                            String turn = "t-" + thread + "-" + i;
-                            assertThatThrownBy(() -> store.startTurn(c.id(), turn, T0, T0, NewMessage.of(Role.USER, "dup", T0), alice, "same-key"))
-                                    .isInstanceOf(ConflictException.class);
-                            refused++;
-                        } else {
-                            store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i)));
-                            stored++;
-                        }
-                    }
-                    return new int[] {stored, refused};
-                }));
-            }
-            store.startTurn(c.id(), "first", T0, T0, NewMessage.of(Role.USER, "keyed", T0), alice, "same-key").orElseThrow();
-            start.countDown();
-        }
+        store.startTurn(c.id(), "first", T0, T0, NewMessage.of(Role.USER, "keyed", T0), alice, "same-key").orElseThrow();
 
         int stored = 0;
-        for (Future<int[]> r : results) stored += r.get(5, TimeUnit.SECONDS)[0];
+        for (int mine : atOnce(16, thread -> {
+            int appended = 0;
+            for (int i = 0; i < 40; i++) {
+                if ((thread + i) % 3 == 0) {
+                    // a write that fails half-way: its conversation does not exist
+                    assertThatThrownBy(() -> store.append(ConversationId.random(), NewMessage.of(Role.USER, "lost", T0)))
+                            .isInstanceOf(NotFoundException.class);
+                } else if ((thread + i) % 3 == 1) {
+                    // a write that fails on a constraint after its first statements succeeded
+                    String turn = "t-" + thread + "-" + i;
+                    assertThatThrownBy(() -> store.startTurn(c.id(), turn, T0, T0, NewMessage.of(Role.USER, "dup", T0), alice, "same-key"))
+                            .isInstanceOf(ConflictException.class);
+                } else {
+                    store.append(c.id(), NewMessage.of(Role.USER, thread + "-" + i, T0.plusMillis(i)));
+                    appended++;
+                }
+            }
+            return appended;
+        })) {
+            stored += mine;
+        }
         List<String> texts = store.history(c.id(), PageRequest.all()).items().stream().map(Message::content).toList();
         assertThat(texts).doesNotContain("lost", "dup").contains("keyed").hasSize(stored + 1);
         assertThat(store.find(alice, c.id()).orElseThrow().messageCount()).isEqualTo(stored + 1);
@@ -659,21 +636,9 @@ abstract class StoreContractTest {
         int threads = 8;
         for (int round = 0; round < 5; round++) {
             Conversation c = conversation(alice, "race " + round, T0);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Boolean>> results = new ArrayList<>();
-            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-                for (int t = 0; t < threads; t++) {
-                    String turn = "turn-" + t;
-                    results.add(pool.submit(() -> {
-                        start.await();
-                        return store.beginTurn(c.id(), turn, T0, T0.plusSeconds(60));
-                    }));
-                }
-                start.countDown();
-            }
 
             int won = 0;
-            for (Future<Boolean> r : results) won += r.get(1, TimeUnit.SECONDS) ? 1 : 0;
+            for (boolean began : atOnce(threads, t -> store.beginTurn(c.id(), "turn-" + t, T0, T0.plusSeconds(60)))) won += began ? 1 : 0;
             assertThat(won).as("round %d", round).isEqualTo(1);
         }
     }
@@ -1069,5 +1034,24 @@ abstract class StoreContractTest {
 
     static String b64(String text) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** What {@code threads} threads each did ({@code work} given its number), all let go at the same moment. */
+    static <T> List<T> atOnce(int threads, java.util.function.IntFunction<T> work) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return work.apply(thread);
+                }));
+            }
+            start.countDown();
+        }
+        List<T> done = new ArrayList<>();
+        for (Future<T> r : results) done.add(r.get(1, TimeUnit.SECONDS));
+        return done;
     }
 }
