@@ -8,11 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -47,33 +42,26 @@ final class WritesTest {
     void concurrent_writes_share_commits_and_a_failing_one_is_rolled_back_alone() throws Exception {
         int writers = 48;
         Set<Handle> transactions = ConcurrentHashMap.newKeySet();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Boolean>> outcomes = new ArrayList<>();
-        try (ExecutorService threads = Executors.newFixedThreadPool(writers)) {
-            for (int i = 0; i < writers; i++) {
-                int n = i;
-                outcomes.add(threads.submit(() -> {
-                    start.await();
-                    try {
-                        writes.useHandle(h -> {
-                            transactions.add(h);
-                            h.execute("INSERT INTO t (v) VALUES (?)", "row " + n);
-                            Thread.sleep(2); // long enough for the others to queue behind this batch
-                            // every third write fails after its first statement succeeded
-                            if (n % 3 == 0) h.execute("INSERT INTO t (v) VALUES (?)", "row " + n);
-                        });
-                        return true;
-                    } catch (org.jdbi.v3.core.statement.StatementException e) {
-                        return false;
-                    }
-                }));
+        List<Boolean> outcomes = StoreContractTest.atOnce(writers, n -> {
+            try {
+                writes.useHandle(h -> {
+                    transactions.add(h);
+                    h.execute("INSERT INTO t (v) VALUES (?)", "row " + n);
+                    Thread.sleep(2); // long enough for the others to queue behind this batch
+                    // every third write fails after its first statement succeeded
+                    if (n % 3 == 0) h.execute("INSERT INTO t (v) VALUES (?)", "row " + n);
+                });
+                return true;
+            } catch (org.jdbi.v3.core.statement.StatementException e) {
+                return false;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
             }
-            start.countDown();
-        }
+        });
 
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
-            assertThat(outcomes.get(i).get(1, TimeUnit.SECONDS)).as("write %d", i).isEqualTo(i % 3 != 0);
+            assertThat(outcomes.get(i)).as("write %d", i).isEqualTo(i % 3 != 0);
             if (i % 3 != 0) expected.add("row " + i);
         }
         List<String> rows = jdbi.withHandle(h -> h.createQuery("SELECT v FROM t").mapTo(String.class).list());
