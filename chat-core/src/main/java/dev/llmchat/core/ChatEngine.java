@@ -75,11 +75,11 @@ public final class ChatEngine implements AutoCloseable {
         }
 
         @Override
-        public void ended(LiveTurn turn, Message reply, ChatException error, Usage usage, boolean freed) {
+        public void ended(LiveTurn turn, Message reply, ChatException error, Usage usage) {
             Prepared p = turn.turn;
             live.remove(p.conversation().id(), turn);
             held.remove(p.turnId());
-            if (!freed) {
+            if (reply == null) {
                 try {
                     conversations.endTurn(p.conversation().id(), p.turnId());
                 } catch (RuntimeException e) {

@@ -36,10 +36,10 @@ final class LiveTurn implements ChatStreamListener {
         java.time.Instant now();
 
         /**
-         * Called once, after the reply is stored and before listeners hear the end; {@code freed} when storing
-         * the reply also ended the turn in the store.
+         * Called once, after the reply is stored and before listeners hear the end. A stored {@code reply} (not
+         * null) ended the turn in the store with it; without one, the turn is still to be freed.
          */
-        void ended(LiveTurn turn, Message reply, ChatException error, Usage usage, boolean freed);
+        void ended(LiveTurn turn, Message reply, ChatException error, Usage usage);
     }
 
     final Host host;
@@ -225,8 +225,6 @@ final class LiveTurn implements ChatStreamListener {
     }
 
     private boolean ending;
-    /** Whether storing the final reply also ended the turn in the store (only the ending thread touches it). */
-    private boolean freed;
 
     /** True for the one caller that ends the turn; later terminal calls are ignored. */
     private boolean markEnding() {
@@ -263,14 +261,12 @@ final class LiveTurn implements ChatStreamListener {
         } catch (CompletionException e) {
             LOG.log(Level.WARNING, "an intermediate write of " + turn.conversation().id() + " failed; writing the final reply", e.getCause());
         }
-        Message stored = host.store().finishTurn(turn.conversation().id(), turn.turnId(), replyId,
+        return host.store().finishTurn(turn.conversation().id(), turn.turnId(), replyId,
                 new NewMessage(Role.ASSISTANT, content, status, host.now(), usage.promptTokens(), usage.completionTokens()));
-        freed = true;
-        return stored;
     }
 
     private void end(Message reply, ChatException error, Usage usage) {
-        host.ended(this, reply, error, usage, freed);
+        host.ended(this, reply, error, usage);
         List<ReplyListener> toTell;
         lock.lock();
         try {
