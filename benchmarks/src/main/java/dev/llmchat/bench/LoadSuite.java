@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The load half of the suite: starts the fake upstream (in this JVM) and the chat server (its own JVM), then
  * runs each scenario of issue 6 with the direct path to the fake measured in the same run, interleaved, as
  * the baseline. Writes everything it measured to {@code load-<mode>.json}, including a verdict per target.
- * Usage: {@code LoadSuite --mode quick|full --out DIR --server-classpath FILE --work DIR}.
+ * Usage: {@code LoadSuite --mode quick|full --out DIR --server-classpath FILE --work DIR [--only A,F,...]}; the
+ * environment variable {@code BENCH_SERVER_OPTS} adds JVM options to the measured server (a profiler, say).
  */
 public final class LoadSuite {
     private static final String HOST = "127.0.0.1";
@@ -99,7 +100,9 @@ public final class LoadSuite {
         fake.recording(true);
         try {
             step("start-up", this::startup);
-            server = startServer("main", List.of());
+            // BENCH_SERVER_OPTS: JVM options for the measured server only, e.g. a profiler agent while working on one scenario
+            String opts = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
+            server = startServer("main", opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")));
             results.set("server", serverJson(server));
             step("idle", this::idle);
             step("A: one warm client, paired", this::warmClient);

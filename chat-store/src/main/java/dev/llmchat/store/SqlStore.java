@@ -62,6 +62,7 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
         this.pool = pool;
         this.kind = kind;
         this.jdbi = Mapping.configure(Jdbi.create(pool));
+        if (kind == DatabaseUrl.Kind.SQLITE) jdbi.setStatementBuilderFactory(new SqliteStatements());
         Writes writes = new Writes(jdbi, kind == DatabaseUrl.Kind.SQLITE);
         this.conversations = new SqlConversations(jdbi, writes);
         this.users = new SqlUsers(jdbi, writes);

@@ -2,7 +2,6 @@ package dev.llmchat.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -11,6 +10,8 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.HandleConsumer;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionException;
+import org.sqlite.SQLiteConnection;
 
 /**
  * The way in for writes. On a server database each write is its own transaction; the database locks rows
@@ -72,35 +73,60 @@ final class Writes {
         List<Write<?>> batch = new ArrayList<>();
         for (Write<?> w; batch.size() < MAX_BATCH && (w = queue.poll()) != null; ) batch.add(w);
         if (batch.isEmpty()) return;
+        boolean alone = batch.size() == 1;
         try (Handle h = jdbi.open()) {
-            h.begin();
+            Connection c = h.getConnection();
+            // BEGIN IMMEDIATE (the pool's transaction mode). The transaction is the connection's, not Jdbi's:
+            // sqlite-jdbc's commit() begins the next transaction at once, and Jdbi's end of a transaction then
+            // commits that one too, so a transaction through Jdbi is four statements; this way it is two.
+            c.setAutoCommit(false);
             try {
-                Connection connection = h.getConnection();
                 for (Write<?> w : batch) {
-                    Savepoint before = batch.size() > 1 ? connection.setSavepoint() : null;
-                    if (!w.run(h) && before != null) connection.rollback(before);
-                    if (before != null) connection.releaseSavepoint(before);
+                    if (!alone) h.execute("SAVEPOINT write");
+                    if (!w.run(h) && !alone) h.execute("ROLLBACK TO write");
+                    if (!alone) h.execute("RELEASE write");
                 }
-                if (batch.size() == 1 && batch.get(0).failure != null) {
-                    h.rollback();
+                if (alone && batch.get(0).failure != null) {
+                    rollback(c);
                 } else {
-                    h.commit();
+                    // COMMIT: switching auto-commit back on commits the open transaction (JDBC's rule)
+                    c.setAutoCommit(true);
                 }
             } catch (Throwable e) {
-                rollbackQuietly(h, e);
-                for (Write<?> w : batch) w.failWith(e);
+                rollbackQuietly(c, e);
+                // as Jdbi reports a commit that failed, so that callers see the store's unchecked exceptions
+                Throwable failure = e instanceof SQLException ? new TransactionException("Failed to commit transaction", e) : e;
+                for (Write<?> w : batch) w.failWith(failure);
             }
-        } catch (RuntimeException e) {
-            for (Write<?> w : batch) w.failWith(e);
+        } catch (RuntimeException | SQLException e) {
+            Throwable failure = e instanceof SQLException ? new TransactionException("Failed to begin transaction", e) : e;
+            for (Write<?> w : batch) w.failWith(failure);
         } finally {
             for (Write<?> w : batch) w.done = true;
         }
     }
 
-    private static void rollbackQuietly(Handle h, Throwable cause) {
+    /** Ends the connection's transaction without its changes and leaves the connection in auto-commit mode. */
+    private static void rollback(Connection c) throws SQLException {
+        SQLiteConnection raw = c.unwrap(SQLiteConnection.class);
+        if (raw.getAutoCommit()) {
+            // a COMMIT that failed: sqlite-jdbc counts the connection as in auto-commit already, while SQLite keeps
+            // the transaction open (or has rolled it back itself: then this fails, and the failure is only noted)
+            try {
+                raw.getDatabase().exec("ROLLBACK", true);
+            } finally {
+                c.setAutoCommit(true); // the pool's proxy still counts the connection as in a transaction
+            }
+        } else {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable cause) {
         try {
-            h.rollback();
-        } catch (RuntimeException e) {
+            rollback(c);
+        } catch (SQLException | RuntimeException e) {
             cause.addSuppressed(e);
         }
     }

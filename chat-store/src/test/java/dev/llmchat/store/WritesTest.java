@@ -88,6 +88,40 @@ final class WritesTest {
     }
 
     @Test
+    @Timeout(60)
+    void a_commit_that_fails_fails_every_write_in_it_and_the_next_commit_succeeds() throws Exception {
+        // a deferred foreign key is checked at COMMIT: the writes succeed, their commit does not
+        jdbi.useHandle(h -> h.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)"));
+        assertThat(tryWrite("INSERT INTO child (parent) VALUES (999)")).isFalse();
+
+        // a batch: the orphan's commit takes the others with it
+        List<Boolean> outcomes = StoreContractTest.atOnce(12, n -> tryWrite(n == 5 ? "INSERT INTO child (parent) VALUES (999)" : "INSERT INTO t (v) VALUES ('row " + n + "')"));
+        int committed = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM t").mapTo(Integer.class).one());
+        assertThat(outcomes.stream().filter(ok -> ok).count()).as("writes that say they committed").isEqualTo(committed);
+        assertThat(outcomes.get(5)).isFalse();
+
+        assertThat(tryWrite("INSERT INTO t (v) VALUES ('after')")).isTrue();
+        int orphans = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM child").mapTo(Integer.class).one());
+        List<String> after = jdbi.withHandle(h -> h.createQuery("SELECT v FROM t WHERE v = 'after'").mapTo(String.class).list());
+        assertThat(orphans).isZero();
+        assertThat(after).hasSize(1);
+    }
+
+    private boolean tryWrite(String sql) {
+        try {
+            writes.useHandle(h -> {
+                h.execute(sql);
+                Thread.sleep(2); // long enough for the others to queue behind this batch
+            });
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void a_checked_exception_reaches_its_caller_unchanged() {
         Exception thrown = null;
         try {
