@@ -103,7 +103,7 @@ public final class ChatEngine implements AutoCloseable {
         this.model = b.model;
         this.catalog = new ModelCatalog(b.presets, b.defaultMaxTokens, b.customContextWindow);
         this.contextWindow = new ContextWindow(b.tokenCounter != null ? b.tokenCounter : new JtokkitTokenCounter());
-        this.recentHistory = new RecentHistory(b.conversations, ContextWindow.PAGE, RECENT_HISTORY_CHARS);
+        this.recentHistory = new RecentHistory(b.conversations, contextWindow, ContextWindow.PAGE, RECENT_HISTORY_CHARS);
         this.titler = new Titler(b.model, b.conversations, b.defaultTitle);
         this.background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("chat-title-", 0).factory());
         this.clock = b.clock;
@@ -453,7 +453,7 @@ public final class ChatEngine implements AutoCloseable {
         ModelEndpoint endpoint = catalog.endpoint(mine);
         long first = asked.map(Message::id).orElse(Long.MAX_VALUE);
         ContextWindow.Prompt prompt = contextWindow.build(endpoint.contextWindow(), maxTokens, conversation.systemPrompt(),
-                before -> asked.isPresent() ? conversations.recent(id, Math.min(before, first), ContextWindow.PAGE)
+                before -> asked.isPresent() ? contextWindow.count(conversations.recent(id, Math.min(before, first), ContextWindow.PAGE))
                         : before == Long.MAX_VALUE ? recentHistory.latest(conversation) : recentHistory.older(conversation, before), text);
         ChatRequest request = new ChatRequest(endpoint, prompt.messages(), temperature, prompt.maxTokens());
         return new Draft(id, owner, input, asked, conversation, endpoint, request, startNanos);

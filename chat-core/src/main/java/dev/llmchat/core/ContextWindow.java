@@ -1,7 +1,6 @@
 package dev.llmchat.core;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.LongFunction;
 
@@ -19,6 +18,10 @@ final class ContextWindow {
     record Prompt(List<ChatMessage> messages, int promptTokens, int maxTokens, int historyIncluded) {
     }
 
+    /** A stored message and what it costs in a prompt (its tokens and the per-message overhead; 0 if never sent). */
+    record Counted(Message message, int tokens) {
+    }
+
     private static final int CACHE_LIMIT = 200_000;
     private final TokenCounter counter;
     /** Token counts of stored messages by id, with the length they were counted at (a growing reply is counted again). */
@@ -26,6 +29,21 @@ final class ContextWindow {
 
     ContextWindow(TokenCounter counter) {
         this.counter = counter;
+    }
+
+    Counted count(Message m) {
+        return new Counted(m, sent(m) ? cost(m) : 0);
+    }
+
+    List<Counted> count(List<Message> newestFirst) {
+        List<Counted> counted = new ArrayList<>(newestFirst.size());
+        for (Message m : newestFirst) counted.add(count(m));
+        return counted;
+    }
+
+    /** Whether a stored message goes into prompts at all. */
+    private static boolean sent(Message m) {
+        return m.role() != Role.SYSTEM && !m.content().isEmpty();
     }
 
     /** Counting is most of a turn's CPU, and history is mostly the same from one turn to the next. */
@@ -41,9 +59,9 @@ final class ContextWindow {
 
     /**
      * @param olderThan given a message id ({@code Long.MAX_VALUE} for the latest), returns earlier messages,
-     *                  newest first: at least {@link #PAGE} unless there are no more
+     *                  newest first, {@linkplain #count counted}: at least {@link #PAGE} unless there are no more
      */
-    Prompt build(int contextWindow, int maxTokens, String systemPrompt, LongFunction<List<Message>> olderThan, String newMessage) {
+    Prompt build(int contextWindow, int maxTokens, String systemPrompt, LongFunction<List<Counted>> olderThan, String newMessage) {
         int margin = Math.max(16, contextWindow / 20);
         int replyReserve = Math.min(maxTokens, contextWindow / 2);
         int budget = contextWindow - margin - replyReserve - REPLY_PRIMING;
@@ -53,29 +71,30 @@ final class ContextWindow {
                     "The message is too long for this model: about " + used + " tokens, but its context window leaves room for "
                             + Math.max(0, budget) + ". Shorten the message or choose a model with a larger context window.");
         }
-        List<Message> kept = new ArrayList<>();
+        List<Counted> kept = new ArrayList<>();
         long before = Long.MAX_VALUE;
         fill:
         while (true) {
-            List<Message> page = olderThan.apply(before);
-            for (Message m : page) {
-                before = m.id();
-                if (m.role() == Role.SYSTEM || m.content().isEmpty()) continue;
-                int c = cost(m);
-                if (used + c > budget) break fill;
-                used += c;
-                kept.add(m);
+            List<Counted> page = olderThan.apply(before);
+            for (Counted c : page) {
+                before = c.message().id();
+                if (!sent(c.message())) continue;
+                if (used + c.tokens() > budget) break fill;
+                used += c.tokens();
+                kept.add(c);
             }
             if (page.size() < PAGE) break;
         }
         // a reply whose question no longer fits would open the prompt with an answer to nothing
-        while (!kept.isEmpty() && kept.get(kept.size() - 1).role() == Role.ASSISTANT) {
-            used -= cost(kept.remove(kept.size() - 1));
+        while (!kept.isEmpty() && kept.getLast().message().role() == Role.ASSISTANT) {
+            used -= kept.removeLast().tokens();
         }
-        Collections.reverse(kept);
         List<ChatMessage> messages = new ArrayList<>(kept.size() + 2);
         if (!systemPrompt.isEmpty()) messages.add(new ChatMessage(Role.SYSTEM, systemPrompt));
-        for (Message m : kept) messages.add(new ChatMessage(m.role(), m.content()));
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            Message m = kept.get(i).message();
+            messages.add(new ChatMessage(m.role(), m.content()));
+        }
         messages.add(new ChatMessage(Role.USER, newMessage));
         int promptTokens = used + REPLY_PRIMING;
         int replyTokens = Math.max(1, Math.min(maxTokens, contextWindow - margin - promptTokens));

@@ -1,7 +1,9 @@
 package dev.llmchat.core;
 
 import java.time.Instant;
+import dev.llmchat.core.ContextWindow.Counted;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,24 +24,34 @@ final class RecentHistory {
     static final int MAX_KEPT = 2_000;
 
     private final ConversationStore store;
+    private final ContextWindow window;
     private final int page;
     private final long maxChars;
     private final ConcurrentHashMap<ConversationId, Tail> tails = new ConcurrentHashMap<>();
     private final AtomicLong chars = new AtomicLong();
 
-    /** What is kept of one conversation: the newest messages (newest first), all final, and the count they end at. */
-    private record Tail(Instant created, long count, List<Message> newestFirst, long chars) {
+    /**
+     * What is kept of one conversation: the newest messages (newest first, counted for the prompt, never changed
+     * after), all final, the count they end at and their length in characters.
+     */
+    private record Tail(Instant created, long count, List<Counted> newestFirst, long chars) {
         long newestId() {
-            return newestFirst.getFirst().id();
+            return newestFirst.getFirst().message().id();
+        }
+
+        long oldestId() {
+            return newestFirst.getLast().message().id();
         }
     }
 
     /**
+     * @param window   counts each message once, when it is first kept
      * @param page     how many messages a read returns at most ({@link ContextWindow#PAGE})
      * @param maxChars the text kept for all conversations together; past it, everything is dropped and refilled
      */
-    RecentHistory(ConversationStore store, int page, long maxChars) {
+    RecentHistory(ConversationStore store, ContextWindow window, int page, long maxChars) {
         this.store = store;
+        this.window = window;
         this.page = page;
         this.maxChars = maxChars;
     }
@@ -48,67 +60,80 @@ final class RecentHistory {
      * The conversation's latest messages, newest first: what {@code store.recent(id, Long.MAX_VALUE, n)} returns
      * for some {@code n} of at least {@code page} (all that is kept), as of {@code c}'s message count or later.
      */
-    List<Message> latest(Conversation c) {
+    List<Counted> latest(Conversation c) {
         Tail kept = tails.get(c.id());
         long added = kept == null ? -1 : c.messageCount() - kept.count;
         if (kept != null && kept.created.equals(c.createdAt()) && added >= 0 && added < page) {
             List<Message> fresh = store.recent(c.id(), Long.MAX_VALUE, (int) added + 1);
             if (fresh.size() == added + 1 && fresh.getLast().id() == kept.newestId()) {
-                List<Message> merged = new ArrayList<>((int) added + kept.newestFirst.size());
-                merged.addAll(fresh.subList(0, (int) added));
-                for (Message m : kept.newestFirst) {
-                    if (merged.size() == MAX_KEPT) break;
-                    merged.add(m);
+                int n = (int) added;
+                int still = Math.min(kept.newestFirst.size(), MAX_KEPT - n);
+                List<Counted> merged = new ArrayList<>(n + still);
+                long size = kept.chars;
+                for (Message m : fresh.subList(0, n)) {
+                    merged.add(window.count(m));
+                    size += m.content().length();
                 }
-                keep(c, kept, kept.count + added, merged);
-                return merged;
+                merged.addAll(kept.newestFirst.subList(0, still));
+                for (Counted gone : kept.newestFirst.subList(still, kept.newestFirst.size())) size -= gone.message().content().length();
+                return keep(c, kept, kept.count + added, merged, size);
             }
         }
-        List<Message> read = store.recent(c.id(), Long.MAX_VALUE, page);
-        keep(c, kept, c.messageCount(), read);
-        return read;
+        List<Counted> read = window.count(store.recent(c.id(), Long.MAX_VALUE, page));
+        return keep(c, kept, c.messageCount(), read, length(read));
     }
 
     /**
      * Up to {@code page} messages before {@code before}, newest first, as {@code store.recent} returns them; when
      * they continue what is kept (a long conversation whose prompt reaches further back), they are kept too.
      */
-    List<Message> older(Conversation c, long before) {
-        List<Message> read = store.recent(c.id(), before, page);
+    List<Counted> older(Conversation c, long before) {
+        List<Counted> read = window.count(store.recent(c.id(), before, page));
         Tail kept = tails.get(c.id());
-        if (kept == null || !kept.created.equals(c.createdAt()) || kept.newestFirst.getLast().id() != before
-                || kept.newestFirst.size() >= MAX_KEPT) {
+        if (kept == null || !kept.created.equals(c.createdAt()) || kept.oldestId() != before || kept.newestFirst.size() >= MAX_KEPT) {
             return read;
         }
-        List<Message> longer = new ArrayList<>(kept.newestFirst.size() + read.size());
+        List<Counted> longer = new ArrayList<>(kept.newestFirst.size() + read.size());
         longer.addAll(kept.newestFirst);
-        for (Message m : read) {
+        long size = kept.chars;
+        for (Counted m : read) {
             // an old reply still STREAMING (its server died) may yet change: nothing from it on is kept
-            if (longer.size() == MAX_KEPT || m.status() == MessageStatus.STREAMING) break;
+            if (longer.size() == MAX_KEPT || m.message().status() == MessageStatus.STREAMING) break;
             longer.add(m);
+            size += m.message().content().length();
         }
-        keep(c, kept, kept.count, longer);
+        keep(c, kept, kept.count, longer, size);
         return read;
     }
 
-    /** Keeps the final messages of {@code newestFirst}, which ends at message number {@code count}. */
-    private void keep(Conversation c, Tail old, long count, List<Message> newestFirst) {
+    /**
+     * Keeps the final messages of {@code newestFirst} ({@code size} characters), which ends at message number
+     * {@code count}; returns {@code newestFirst}, unmodifiable.
+     */
+    private List<Counted> keep(Conversation c, Tail old, long count, List<Counted> newestFirst, long size) {
+        List<Counted> all = Collections.unmodifiableList(newestFirst);
         int skip = 0;
-        while (skip < newestFirst.size() && newestFirst.get(skip).status() == MessageStatus.STREAMING) skip++;
-        if (skip == newestFirst.size()) {
-            forget(c.id(), old);
-            return;
+        while (skip < all.size() && all.get(skip).message().status() == MessageStatus.STREAMING) {
+            size -= all.get(skip).message().content().length();
+            skip++;
         }
-        List<Message> stable = List.copyOf(newestFirst.subList(skip, newestFirst.size()));
-        long size = 0;
-        for (Message m : stable) size += m.content().length();
-        Tail tail = new Tail(c.createdAt(), count - skip, stable, size);
+        if (skip == all.size()) {
+            forget(c.id(), old);
+            return all;
+        }
+        Tail tail = new Tail(c.createdAt(), count - skip, all.subList(skip, all.size()), size);
         boolean replaced = old == null ? tails.putIfAbsent(c.id(), tail) == null : tails.replace(c.id(), old, tail);
-        if (!replaced) return;
-        if (chars.addAndGet(size - (old == null ? 0 : old.chars)) > maxChars) {
+        if (replaced && chars.addAndGet(size - (old == null ? 0 : old.chars)) > maxChars) {
             tails.clear();
             chars.set(0);
         }
+        return all;
+    }
+
+    private static long length(List<Counted> messages) {
+        long size = 0;
+        for (Counted m : messages) size += m.message().content().length();
+        return size;
     }
 
     private void forget(ConversationId id, Tail old) {

@@ -24,9 +24,14 @@ class ContextWindowTest {
         return messages;
     }
 
-    /** Serves the stored messages the way the store does: pages of older messages, newest first. */
-    private static java.util.function.LongFunction<List<Message>> pages(List<Message> stored) {
-        return before -> stored.stream().filter(m -> m.id() < before).sorted(Comparator.comparingLong(Message::id).reversed()).limit(ContextWindow.PAGE).toList();
+    /** Serves the stored messages the way the store does: pages of older messages, newest first, counted by {@link #window}. */
+    private java.util.function.LongFunction<List<ContextWindow.Counted>> pages(List<Message> stored) {
+        return pages(window, stored);
+    }
+
+    private static java.util.function.LongFunction<List<ContextWindow.Counted>> pages(ContextWindow window, List<Message> stored) {
+        return before -> window.count(stored.stream().filter(m -> m.id() < before).sorted(Comparator.comparingLong(Message::id).reversed())
+                .limit(ContextWindow.PAGE).toList());
     }
 
     @Test
@@ -77,7 +82,7 @@ class ContextWindowTest {
 
     @Test
     void a_message_too_long_for_the_window_is_refused() {
-        assertThatThrownBy(() -> window.build(300, 100, "", pages(List.of()), "w ".repeat(500)))
+        assertThatThrownBy(() -> window.build(300, 100, "", pages(List.<Message>of()), "w ".repeat(500)))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("too long for this model");
     }
@@ -97,17 +102,17 @@ class ContextWindowTest {
             return text.length();
         });
         List<Message> stored = conversation(5, 3);
-        counting.build(100_000, 10, "", pages(stored), "q");
+        counting.build(100_000, 10, "", pages(counting, stored), "q");
         int first = calls.get();
 
-        counting.build(100_000, 10, "", pages(stored), "q");
+        counting.build(100_000, 10, "", pages(counting, stored), "q");
 
         assertThat(first).isEqualTo(11);
         assertThat(calls.get() - first).as("only the new message is counted again").isEqualTo(1);
         List<Message> grown = new ArrayList<>(stored);
         Message last = grown.remove(grown.size() - 1);
         grown.add(new Message(last.id(), last.role(), last.content() + " more", last.status(), last.createdAt()));
-        counting.build(100_000, 10, "", pages(grown), "q");
+        counting.build(100_000, 10, "", pages(counting, grown), "q");
         assertThat(calls.get() - first).isEqualTo(3);
     }
 
