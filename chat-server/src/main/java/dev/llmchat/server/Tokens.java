@@ -25,12 +25,18 @@ final class Tokens {
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     private static final String HEADER = B64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
 
-    private final SecretKeySpec key;
+    /** Keyed once; each signature works on a copy (looking the algorithm up and keying it cost more than signing). */
+    private final Mac keyed;
     private final Duration ttl;
     private final Clock clock;
 
     Tokens(byte[] secret, Duration ttl, Clock clock) {
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        try {
+            this.keyed = Mac.getInstance("HmacSHA256");
+            keyed.init(new SecretKeySpec(secret, "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
         this.ttl = ttl;
         this.clock = clock;
     }
@@ -52,8 +58,10 @@ final class Tokens {
         String[] parts = token.split("\\.", -1);
         if (parts.length != 3) return Optional.empty();
         try {
-            JsonNode header = Json.MAPPER.readTree(B64D.decode(parts[0]));
-            if (header == null || !"HS256".equals(header.path("alg").asText())) return Optional.empty();
+            if (!parts[0].equals(HEADER)) {
+                JsonNode header = Json.MAPPER.readTree(B64D.decode(parts[0]));
+                if (header == null || !"HS256".equals(header.path("alg").asText())) return Optional.empty();
+            }
             byte[] signature = B64D.decode(parts[2]);
             if (!MessageDigest.isEqual(signature, sign(parts[0] + "." + parts[1]))) return Optional.empty();
             JsonNode payload = Json.MAPPER.readTree(B64D.decode(parts[1]));
@@ -68,11 +76,10 @@ final class Tokens {
 
     private byte[] sign(String data) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
+            Mac mac = (Mac) keyed.clone();
             return mac.doFinal(data.getBytes(StandardCharsets.US_ASCII));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 cannot be copied", e);
         }
     }
 
