@@ -35,15 +35,15 @@ public final class LoadSuite {
     /** How long and how wide each scenario runs. */
     private record Plan(String mode, int startupRuns, int warmPairs, int pairs, double bPhase, int bRounds, double cLong, double cB2b,
                         double cDirect, double fServer, double fDirect, int[] steps, double stepPhase, double profile, double soak,
-                        double soakSample, int held, int heldChunks) {
+                        double soakSample, int held, int heldChunks, double warmUp) {
         static Plan of(String mode) {
             if (mode.equals("smoke")) {
                 // seconds, for checking the suite itself; its figures mean nothing
-                return new Plan(mode, 1, 10, 50, 2, 1, 3, 2, 1, 2, 1, new int[] {50, 100}, 4, 2, 6, 1, 100, 5);
+                return new Plan(mode, 1, 10, 50, 2, 1, 3, 2, 1, 2, 1, new int[] {50, 100}, 4, 2, 6, 1, 100, 5, 1);
             }
             return mode.equals("full")
-                    ? new Plan(mode, 10, 300, 2000, 20, 3, 30, 15, 10, 30, 15, new int[] {50, 100, 250, 500, 1000, 2000}, 20, 15, 600, 10, 10_000, 120)
-                    : new Plan(mode, 5, 200, 600, 8, 3, 10, 8, 5, 10, 5, new int[] {50, 100, 250, 500, 1000}, 12, 8, 60, 2, 2_000, 30);
+                    ? new Plan(mode, 10, 300, 2000, 20, 3, 30, 15, 10, 30, 15, new int[] {50, 100, 250, 500, 1000, 2000}, 20, 15, 600, 10, 10_000, 120, 30)
+                    : new Plan(mode, 5, 200, 600, 8, 3, 10, 8, 5, 10, 5, new int[] {50, 100, 250, 500, 1000}, 12, 8, 60, 2, 2_000, 30, 15);
         }
     }
 
@@ -105,6 +105,7 @@ public final class LoadSuite {
             server = startServer("main", opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")));
             results.set("server", serverJson(server));
             step("idle", this::idle);
+            step("warm-up", this::warmUp);
             step("A: one warm client, paired", this::warmClient);
             List<Client.Server> viaServer = servers(64, "c");
             List<Client.Direct> direct = directs(64, 200);
@@ -135,9 +136,10 @@ public final class LoadSuite {
     }
 
     private void step(String name, Step step) throws Exception {
-        if (!only.isEmpty() && !only.contains(name.split(":")[0])) return;
+        if (!only.isEmpty() && !only.contains(name.split(":")[0]) && !name.equals("warm-up")) return;
         long t = System.nanoTime();
         System.out.printf("[%s] %s …%n", Instant.now().toString().substring(11, 19), name);
+        double jit = server == null ? -1 : server.jitSeconds();
         try {
             step.run();
         } catch (Exception | Error e) {
@@ -145,7 +147,14 @@ public final class LoadSuite {
             e.printStackTrace(System.out);
             results.withObject("failures").put(name, e.toString());
         }
-        System.out.printf("  %s took %.1f s%n", name, (System.nanoTime() - t) / 1e9);
+        double seconds = (System.nanoTime() - t) / 1e9;
+        if (jit >= 0 && server != null && server.alive()) {
+            // the server's JIT compiler threads' time during the step: compiling competes with the server for the two cores
+            ObjectNode j = results.withObject("jit").putObject(name);
+            j.put("seconds", Tally.round(seconds));
+            j.put("compile_seconds", Tally.round(server.jitSeconds() - jit));
+        }
+        System.out.printf("  %s took %.1f s%n", name, seconds);
     }
 
     // ---------------------------------------------------------------- the server and its clients
@@ -362,6 +371,17 @@ public final class LoadSuite {
         ObjectNode n = scenarios.putObject("idle");
         n.put("server_cores_busy", Tally.round(w.serverSeconds() / w.wallSeconds()));
         n.put("rss_mib", server.rssKib() / 1024);
+    }
+
+    /**
+     * Before A, unmeasured: streamed and non-streamed turns from 64 clients. After start-up the server's JIT
+     * compiles for minutes, on one of the two cores; A is about a warm server, so its turns should not share the
+     * machine with that. (The per-step compile time in the report shows what is left.)
+     */
+    private void warmUp() throws Exception {
+        List<Client.Server> clients = servers(64, "w");
+        phase(new Tally("warm-up: streams"), clients, plan.warmUp, 0, streaming(32, 0, 0));
+        phase(new Tally("warm-up: non-streamed"), clients, plan.warmUp, 0, whole(8));
     }
 
     /** A: one client, server and direct turns alternating (ABBA), the server conversation holding ≥ 100 messages. */

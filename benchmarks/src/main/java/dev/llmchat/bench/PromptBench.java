@@ -124,6 +124,14 @@ public class PromptBench {
                     NewMessage m = (NewMessage) args[1];
                     return new Message(nextId.getAndIncrement(), m.role(), m.content(), m.status(), m.createdAt());
                 }
+                case "startTurn": {
+                    NewMessage m = (NewMessage) args[4];
+                    return Optional.of(new Message(nextId.getAndIncrement(), m.role(), m.content(), m.status(), m.createdAt()));
+                }
+                case "finishTurn": {
+                    NewMessage m = (NewMessage) args[3];
+                    return new Message(nextId.getAndIncrement(), m.role(), m.content(), m.status(), m.createdAt());
+                }
                 case "beginTurn":
                     return true;
                 case "retitle":

@@ -331,6 +331,20 @@ public final class Report {
             line("Idle server (3 s before the first scenario): " + idle.path("server_cores_busy").asText() + " cores busy, RSS " + idle.path("rss_mib").asText() + " MiB.");
             line();
         }
+        JsonNode jit = load.path("jit");
+        if (jit.isObject() && !jit.isEmpty()) {
+            line("### JIT compilation in the server during each step");
+            line();
+            line("The JIT compiler threads' time (HotSpot's `sun.ci.totalTime`) during each step; it runs on the same two cores as everything else. "
+                    + "A warm-up of " + (mode.equals("full") ? "2 × 30" : mode.equals("smoke") ? "2 × 1" : "2 × 15") + " s of streamed and non-streamed "
+                    + "turns from 64 clients, not measured, runs before A, so that A meets a warm server.");
+            line();
+            List<List<String>> rows = new ArrayList<>();
+            jit.fields().forEachRemaining(e -> rows.add(List.of(e.getKey(), e.getValue().path("seconds").asText(), e.getValue().path("compile_seconds").asText(),
+                    String.format("%.0f%%", 100 * e.getValue().path("compile_seconds").asDouble() / Math.max(1e-9, e.getValue().path("seconds").asDouble())))));
+            table(List.of("step", "s", "compiling s", "of one core"), rows);
+            line();
+        }
     }
 
     private void phaseTable(List<JsonNode> phases) {
@@ -391,12 +405,30 @@ public final class Report {
             rows.add(List.of(r.path("params").path("history").asText(), r.path("params").path("window").asText(),
                     String.format("%.0f µs", r.path("primaryMetric").path("score").asDouble())));
         }
-        if (!rows.isEmpty()) {
-            line("Prompt assembly with context trimming (ChatEngine.reply, in-memory store, model answering at once; the whole turn, since ContextWindow is package-private):");
-            line();
+        line("Prompt assembly with context trimming (ChatEngine.reply, in-memory store, model answering at once; the whole turn, since ContextWindow is package-private):");
+        line();
+        if (rows.isEmpty()) {
+            line("Not measured: no PromptBench results in this run.");
+        } else {
             table(List.of("stored messages", "context window (tokens)", "time per turn"), rows);
-            line();
         }
+        line();
+        rows = new ArrayList<>();
+        for (JsonNode r : jmh) {
+            if (!r.path("benchmark").asText().endsWith("TurnBench.turn")) continue;
+            rows.add(List.of(r.path("params").path("db").asText(), us(pct(r, "50.0")), us(pct(r, "90.0")), us(pct(r, "99.0")), us(pct(r, "100.0")),
+                    Long.toString(sampleCount(r))));
+        }
+        line("One non-streamed turn through ChatEngine.reply on the real store (a conversation of 100 messages and growing, a model answering at "
+                + "once, one thread; the settings and conversation rows, new history rows, prompt, the question's commit and the reply's commit: "
+                + "the server's per-turn work without HTTP; sample time):");
+        line();
+        if (rows.isEmpty()) {
+            line("Not measured: no TurnBench results in this run.");
+        } else {
+            table(List.of("database", "p50", "p90", "p99", "max", "samples"), rows);
+        }
+        line();
         rows = new ArrayList<>();
         for (JsonNode r : jmh) {
             String name = r.path("benchmark").asText();

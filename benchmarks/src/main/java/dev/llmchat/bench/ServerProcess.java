@@ -183,6 +183,18 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Time the JIT compilers have spent so far, in seconds (HotSpot's {@code sun.ci.totalTime}), or -1. */
+    double jitSeconds() {
+        String counters = jcmd("PerfCounter.print");
+        var ticks = java.util.regex.Pattern.compile("sun\\.ci\\.totalTime=(\\d+)").matcher(counters);
+        var hz = java.util.regex.Pattern.compile("sun\\.os\\.hrt\\.frequency=(\\d+)").matcher(counters);
+        return ticks.find() && hz.find() ? Double.parseDouble(ticks.group(1)) / Double.parseDouble(hz.group(1)) : -1;
+    }
+
     /** Heap in use in KiB as {@code GC.heap_info} reports it ("used" of the whole heap), or -1. */
     long heapUsedKib() {
         String info = jcmd("GC.heap_info");
