@@ -9,7 +9,6 @@ import dev.llmchat.core.Turn;
 import dev.llmchat.core.User;
 import io.javalin.http.Context;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,14 +16,14 @@ import java.util.Map;
 final class ChatController {
     private final ChatEngine engine;
     private final Authenticator auth;
-    private final Duration keepAlive;
+    private final SseRelay.Pings pings;
     private final RateLimiter limiter;
     private final RateLimiter.Rule chatRule;
 
-    ChatController(ChatEngine engine, Authenticator auth, Duration keepAlive, RateLimiter limiter, RateLimiter.Rule chatRule) {
+    ChatController(ChatEngine engine, Authenticator auth, SseRelay.Pings pings, RateLimiter limiter, RateLimiter.Rule chatRule) {
         this.engine = engine;
         this.auth = auth;
-        this.keepAlive = keepAlive;
+        this.pings = pings;
         this.limiter = limiter;
         this.chatRule = chatRule;
     }
@@ -48,7 +47,7 @@ final class ChatController {
             return;
         }
         try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
-            SseRelay relay = new SseRelay(keepAlive);
+            SseRelay relay = new SseRelay(pings);
             ChatStream stream = engine.stream(user.id(), id, input, relay);
             relay.run(ctx, stream);
         }
@@ -73,7 +72,7 @@ final class ChatController {
             if (after < -1) throw ApiException.badRequest("invalid_after", "after must be the index of the last chunk received (0 or more)");
         }
         try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
-            SseRelay relay = new SseRelay(keepAlive);
+            SseRelay relay = new SseRelay(pings);
             ChatStream stream = engine.follow(user.id(), id, after, relay);
             relay.run(ctx, stream);
         }

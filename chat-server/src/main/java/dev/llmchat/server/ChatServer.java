@@ -37,6 +37,7 @@ public final class ChatServer implements AutoCloseable {
     private final SqlStore store;
     private final OpenAiChatModel model;
     private final ChatEngine engine;
+    private final SseRelay.Pings pings;
     private final List<Route> routes;
     private final Javalin app;
     private final Duration grace;
@@ -86,7 +87,8 @@ public final class ChatServer implements AutoCloseable {
                     new RateLimiter.Rule("login", config.loginsPerMinute(), Duration.ofMinutes(1)),
                     new RateLimiter.Rule("register", config.registrationsPerHour(), Duration.ofHours(1)));
             ConversationController conversations = new ConversationController(engine, auth);
-            ChatController chat = new ChatController(engine, auth, config.keepAliveInterval(), limiter,
+            this.pings = new SseRelay.Pings(config.keepAliveInterval());
+            ChatController chat = new ChatController(engine, auth, pings, limiter,
                     new RateLimiter.Rule("chat", config.chatsPerMinute(), Duration.ofMinutes(1)));
             ConfigController settings = new ConfigController(engine, auth, outbound);
             OpsController ops = new OpsController(store::healthy, metrics);
@@ -225,7 +227,7 @@ public final class ChatServer implements AutoCloseable {
     }
 
     private void closeQuietly() {
-        for (AutoCloseable c : new AutoCloseable[] {engine, model, store}) {
+        for (AutoCloseable c : new AutoCloseable[] {pings, engine, model, store}) {
             if (c == null) continue;
             try {
                 c.close();
