@@ -139,14 +139,14 @@ final class StreamCall extends EventSourceListener implements ChatStream, Watchd
             } else if (response != null && !opened && t instanceof IllegalStateException) {
                 failure = Failures.protocol("it answered with content type " + response.body().contentType() + " instead of an event stream", t);
             } else if (t instanceof IOException io) {
-                failure = Failures.fromIo(io, target, status != 0, timeouts.streamReadBackstop(), timeouts.total(), status);
+                failure = Failures.fromIo(io, target, status != 0, timeouts.idle(), timeouts.total(), status);
             } else {
                 failure = Failures.protocol("reading the stream failed: " + t, t);
             }
         } catch (ModelException e) {
             failure = e;
         } catch (IOException e) {
-            failure = Failures.fromIo(e, target, true, timeouts.streamReadBackstop(), timeouts.total(), status);
+            failure = Failures.fromIo(e, target, true, timeouts.idle(), timeouts.total(), status);
         }
         lock.lock();
         try {

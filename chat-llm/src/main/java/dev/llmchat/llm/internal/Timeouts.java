@@ -18,12 +18,6 @@ public record Timeouts(Duration connect, Duration firstToken, Duration idle, Dur
         return Duration.ofMillis(Math.clamp(shortest / 4, 10, 250));
     }
 
-    /** OkHttp's read timeout for streams: a backstop behind the watchdog, which reports the precise reason first. */
-    Duration streamReadBackstop() {
-        Duration longest = firstToken.compareTo(idle) >= 0 ? firstToken : idle;
-        return longest.plusSeconds(2);
-    }
-
     /** "300 ms", "1 second", "60 seconds", "10 minutes": for messages an end user reads. */
     static String describe(Duration d) {
         if (d.compareTo(Duration.ofSeconds(1)) < 0) return d.toMillis() + " ms";
