@@ -335,7 +335,7 @@ public final class Report {
         if (jit.isObject() && !jit.isEmpty()) {
             line("### JIT compilation in the server during each step");
             line();
-            line("The JIT compiler threads' time (HotSpot's `sun.ci.totalTime`) during each step; it runs on the same two cores as everything else. "
+            line("The JIT compiler threads' time (HotSpot's `java.ci.totalTime`) during each step; it runs on the same two cores as everything else. "
                     + "A warm-up of " + (mode.equals("full") ? "2 × 30" : mode.equals("smoke") ? "2 × 1" : "2 × 15") + " s of streamed and non-streamed "
                     + "turns from 64 clients, not measured, runs before A, so that A meets a warm server.");
             line();

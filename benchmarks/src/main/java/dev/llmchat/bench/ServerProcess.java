@@ -187,10 +187,10 @@ final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** Time the JIT compilers have spent so far, in seconds (HotSpot's {@code sun.ci.totalTime}), or -1. */
+    /** Time the JIT compilers have spent so far, in seconds (HotSpot's {@code java.ci.totalTime}), or -1. */
     double jitSeconds() {
         String counters = jcmd("PerfCounter.print");
-        var ticks = java.util.regex.Pattern.compile("sun\\.ci\\.totalTime=(\\d+)").matcher(counters);
+        var ticks = java.util.regex.Pattern.compile("java\\.ci\\.totalTime=(\\d+)").matcher(counters);
         var hz = java.util.regex.Pattern.compile("sun\\.os\\.hrt\\.frequency=(\\d+)").matcher(counters);
         return ticks.find() && hz.find() ? Double.parseDouble(ticks.group(1)) / Double.parseDouble(hz.group(1)) : -1;
     }
