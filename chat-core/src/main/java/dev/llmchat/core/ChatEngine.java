@@ -86,6 +86,7 @@ public final class ChatEngine implements AutoCloseable {
                     LOG.log(Level.WARNING, "freeing " + p.conversation().id() + " failed; it frees itself when its lease ends", e);
                 }
             }
+            recentHistory.appended(p.conversation(), p.question(), reply);
             if (error == null) {
                 logTurn(p, true, "complete", 200, usage, reply.content().length());
                 afterTurn(p, reply.content());
@@ -215,6 +216,7 @@ public final class ChatEngine implements AutoCloseable {
             Message answer = conversations.finishTurn(id, turn.turnId, 0, new NewMessage(Role.ASSISTANT, completion.text(), MessageStatus.COMPLETE, now(),
                     completion.usage().promptTokens(), completion.usage().completionTokens()));
             freed = true;
+            recentHistory.appended(turn.conversation, turn.question, answer);
             logTurn(turn, false, "complete", 200, completion.usage(), completion.text().length());
             afterTurn(turn, completion.text());
             return new Turn(turn.question, answer);

@@ -63,6 +63,8 @@ final class RecentHistory {
     List<Counted> latest(Conversation c) {
         Tail kept = tails.get(c.id());
         long added = kept == null ? -1 : c.messageCount() - kept.count;
+        // nothing added since: what is kept is the newest (messages are only appended, and a kept count never runs ahead)
+        if (added == 0 && kept.created.equals(c.createdAt())) return kept.newestFirst;
         if (kept != null && kept.created.equals(c.createdAt()) && added >= 0 && added < page) {
             List<Message> fresh = store.recent(c.id(), Long.MAX_VALUE, (int) added + 1);
             if (fresh.size() == added + 1 && fresh.getLast().id() == kept.newestId()) {
@@ -81,6 +83,30 @@ final class RecentHistory {
         }
         List<Counted> read = window.count(store.recent(c.id(), Long.MAX_VALUE, page));
         return keep(c, kept, c.messageCount(), read, length(read));
+    }
+
+    /**
+     * Keeps what a turn of this server stored, its question and ({@code null} if none was stored) its reply, so the
+     * next turn reads nothing: only when what is kept ends at {@code c}'s message count, the count the turn's prompt
+     * was built from. The two are then counted as messages {@code count + 1} and {@code + 2}; if another server's turn
+     * came in between, the stored count is higher still and the next turn's read finds the difference.
+     */
+    void appended(Conversation c, Message question, Message reply) {
+        Tail kept = tails.get(c.id());
+        if (kept == null || !kept.created.equals(c.createdAt()) || kept.count != c.messageCount() || kept.newestId() >= question.id()) return;
+        if (question.status() == MessageStatus.STREAMING || reply != null && (reply.status() == MessageStatus.STREAMING || reply.id() <= question.id())) return;
+        int n = reply == null ? 1 : 2;
+        int still = Math.min(kept.newestFirst.size(), MAX_KEPT - n);
+        List<Counted> longer = new ArrayList<>(n + still);
+        long size = kept.chars + question.content().length();
+        if (reply != null) {
+            longer.add(window.count(reply));
+            size += reply.content().length();
+        }
+        longer.add(window.count(question));
+        longer.addAll(kept.newestFirst.subList(0, still));
+        for (Counted gone : kept.newestFirst.subList(still, kept.newestFirst.size())) size -= gone.message().content().length();
+        keep(c, kept, kept.count + n, longer, size);
     }
 
     /**

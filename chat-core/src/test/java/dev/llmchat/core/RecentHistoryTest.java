@@ -106,4 +106,38 @@ class RecentHistoryTest {
         assertThat(ids(page)).isEqualTo(newestIds(50));
         assertThat(rowsRead.get()).isEqualTo(3 + 50);
     }
+
+    @Test
+    void after_a_turn_of_this_server_the_next_one_reads_nothing() {
+        add(60);
+        Conversation before = conversation();
+        history.latest(before);
+        add(2); // the turn's question and reply, as the store returned them
+        history.appended(before, stored.get(60), stored.get(61));
+        rowsRead.set(0);
+        counted.set(0);
+
+        List<ContextWindow.Counted> next = history.latest(conversation());
+
+        assertThat(ids(next)).isEqualTo(newestIds(52));
+        assertThat(rowsRead.get()).isZero();
+        assertThat(counted.get()).as("counted when kept, not again").isZero();
+    }
+
+    @Test
+    void a_turn_of_another_server_between_two_of_ours_is_read_and_checked() {
+        add(60);
+        Conversation before = conversation();
+        history.latest(before);
+        add(2); // another server's turn took the conversation first
+        add(2); // then ours
+        history.appended(before, stored.get(62), stored.get(63));
+        rowsRead.set(0);
+
+        List<ContextWindow.Counted> next = history.latest(conversation());
+
+        // what is kept claims 62 messages, the store has 64: the three newest do not end at the newest kept one
+        assertThat(ids(next)).isEqualTo(newestIds(50));
+        assertThat(rowsRead.get()).isEqualTo(3 + 50);
+    }
 }
