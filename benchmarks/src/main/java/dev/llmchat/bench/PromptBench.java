@@ -73,20 +73,7 @@ public class PromptBench {
             messages.add(new Message(i + 1, i % 2 == 0 ? Role.USER : Role.ASSISTANT, text.toString(), MessageStatus.COMPLETE, t0.plusSeconds(i)));
         }
         Object store = memoryStore(messages, t0);
-        ChatModel model = new ChatModel() {
-            @Override
-            public ChatCompletion complete(ChatRequest request) {
-                return new ChatCompletion("好的🙂", FinishReason.STOP, Usage.UNKNOWN);
-            }
-
-            @Override
-            public ChatStream stream(ChatRequest request, ChatStreamListener listener) {
-                listener.onDelta("好的🙂");
-                listener.onComplete(new ChatCompletion("好的🙂", FinishReason.STOP, Usage.UNKNOWN));
-                return () -> { };
-            }
-        };
-        engine = ChatEngine.builder((ConversationStore) store, (SettingsStore) store, model)
+        engine = ChatEngine.builder((ConversationStore) store, (SettingsStore) store, answeringAtOnce("好的🙂"))
                 .presets(List.of(new ModelPreset("bench", "Bench", "http://127.0.0.1:9/v1", "fake", "", window)))
                 .retention(0)
                 .build();
@@ -101,6 +88,23 @@ public class PromptBench {
     @Benchmark
     public Turn reply() {
         return engine.reply(OWNER, ID, input);
+    }
+
+    /** A model that answers {@code reply} at once, whole or as one chunk. */
+    static ChatModel answeringAtOnce(String reply) {
+        return new ChatModel() {
+            @Override
+            public ChatCompletion complete(ChatRequest request) {
+                return new ChatCompletion(reply, FinishReason.STOP, Usage.UNKNOWN);
+            }
+
+            @Override
+            public ChatStream stream(ChatRequest request, ChatStreamListener listener) {
+                listener.onDelta(reply);
+                listener.onComplete(new ChatCompletion(reply, FinishReason.STOP, Usage.UNKNOWN));
+                return () -> { };
+            }
+        };
     }
 
     /** The ports over a fixed list of messages (ids 1..n), answering by method name. */

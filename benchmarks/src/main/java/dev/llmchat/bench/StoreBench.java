@@ -59,24 +59,10 @@ public class StoreBench {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        String url;
-        String jdbc;
-        String user = null;
-        if (db.equals("sqlite")) {
-            Path dir = Path.of(System.getProperty("bench.store.dir", "benchmarks/target/bench-store")).toAbsolutePath();
-            Files.createDirectories(dir);
-            Path file = dir.resolve("store.db");
-            url = "sqlite:///" + file;
-            jdbc = "jdbc:sqlite:" + file;
-        } else {
-            String server = System.getProperty("bench.pg.server", "postgres@127.0.0.1:5432");
-            String name = System.getProperty("bench.pg.db", "llmchat_bench");
-            PgAdmin.create(server, name);
-            url = "postgresql://" + server + "/" + name;
-            jdbc = "jdbc:postgresql://" + server.substring(server.indexOf('@') + 1) + "/" + name + "?reWriteBatchedInserts=true";
-            user = server.substring(0, server.indexOf('@'));
-        }
-        store = SqlStore.open(url);
+        Database database = Database.of(db, "store.db");
+        store = SqlStore.open(database.url());
+        String jdbc = database.jdbc();
+        String user = database.user();
         String username = "bench_s" + size;
         conversation = new ConversationId("bench-history-" + size);
         Optional<User> existing = store.findByUsername(username);
@@ -90,6 +76,28 @@ public class StoreBench {
         }
         deepHistory = cursorAfter(p -> store.history(conversation, p), size * 9 / 10);
         deepList = cursorAfter(p -> store.list(owner, p), size * 9 / 10);
+    }
+
+    /**
+     * The benchmarks' database: {@code sqlite} (a file named {@code sqliteFile} in {@code bench.store.dir}) or
+     * {@code postgresql} ({@code bench.pg.db} on {@code bench.pg.server}, created if missing), as the store's URL and
+     * as JDBC's (with the user for PostgreSQL; null for SQLite).
+     */
+    record Database(String url, String jdbc, String user) {
+        static Database of(String db, String sqliteFile) throws Exception {
+            if (db.equals("sqlite")) {
+                Path dir = Path.of(System.getProperty("bench.store.dir", "benchmarks/target/bench-store")).toAbsolutePath();
+                Files.createDirectories(dir);
+                Path file = dir.resolve(sqliteFile);
+                return new Database("sqlite:///" + file, "jdbc:sqlite:" + file, null);
+            }
+            String server = System.getProperty("bench.pg.server", "postgres@127.0.0.1:5432");
+            String name = System.getProperty("bench.pg.db", "llmchat_bench");
+            PgAdmin.create(server, name);
+            return new Database("postgresql://" + server + "/" + name,
+                    "jdbc:postgresql://" + server.substring(server.indexOf('@') + 1) + "/" + name + "?reWriteBatchedInserts=true",
+                    server.substring(0, server.indexOf('@')));
+        }
     }
 
     private interface Pager {

@@ -1,22 +1,13 @@
 package dev.llmchat.bench;
 
-import dev.llmchat.core.ChatCompletion;
 import dev.llmchat.core.ChatEngine;
 import dev.llmchat.core.ChatInput;
-import dev.llmchat.core.ChatModel;
-import dev.llmchat.core.ChatRequest;
-import dev.llmchat.core.ChatStream;
-import dev.llmchat.core.ChatStreamListener;
 import dev.llmchat.core.ConversationId;
-import dev.llmchat.core.FinishReason;
 import dev.llmchat.core.ModelPreset;
 import dev.llmchat.core.NewUser;
 import dev.llmchat.core.Turn;
-import dev.llmchat.core.Usage;
 import dev.llmchat.core.UserId;
 import dev.llmchat.store.SqlStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,31 +45,8 @@ public class TurnBench {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        String url;
-        if (db.equals("sqlite")) {
-            Path dir = Path.of(System.getProperty("bench.store.dir", "benchmarks/target/bench-store")).toAbsolutePath();
-            Files.createDirectories(dir);
-            Path file = dir.resolve("turns-" + System.nanoTime() + ".db");
-            url = "sqlite:///" + file;
-        } else {
-            String server = System.getProperty("bench.pg.server", "postgres@127.0.0.1:5432");
-            String name = System.getProperty("bench.pg.db", "llmchat_bench");
-            PgAdmin.create(server, name);
-            url = "postgresql://" + server + "/" + name;
-        }
-        store = SqlStore.open(url);
-        ChatModel model = new ChatModel() {
-            @Override
-            public ChatCompletion complete(ChatRequest request) {
-                return new ChatCompletion("好的🙂，我们继续。", FinishReason.STOP, Usage.UNKNOWN);
-            }
-
-            @Override
-            public ChatStream stream(ChatRequest request, ChatStreamListener listener) {
-                throw new UnsupportedOperationException("not streamed here");
-            }
-        };
-        engine = ChatEngine.builder(store, store, model)
+        store = SqlStore.open(StoreBench.Database.of(db, "turns-" + System.nanoTime() + ".db").url());
+        engine = ChatEngine.builder(store, store, PromptBench.answeringAtOnce("好的🙂，我们继续。"))
                 .presets(List.of(new ModelPreset("bench", "Bench", "http://127.0.0.1:9/v1", "fake", "", 32768)))
                 .build();
         owner = store.create(new NewUser("bench_turns_" + System.nanoTime(), "", "locked", false, Instant.now())).id();
