@@ -114,8 +114,11 @@ final class RecentHistory {
      * they continue what is kept (a long conversation whose prompt reaches further back), they are kept too.
      */
     List<Counted> older(Conversation c, long before) {
-        List<Counted> read = window.count(store.recent(c.id(), before, page));
         Tail kept = tails.get(c.id());
+        // what is kept holds every message of the conversation: there is nothing before it to read (asking would
+        // cost an index walk past the conversation's first message, which on PostgreSQL can mean other conversations' rows)
+        if (kept != null && kept.created.equals(c.createdAt()) && kept.oldestId() == before && kept.newestFirst.size() == kept.count) return List.of();
+        List<Counted> read = window.count(store.recent(c.id(), before, page));
         if (kept == null || !kept.created.equals(c.createdAt()) || kept.oldestId() != before || kept.newestFirst.size() >= MAX_KEPT) {
             return read;
         }

@@ -140,4 +140,19 @@ class RecentHistoryTest {
         assertThat(ids(next)).isEqualTo(newestIds(50));
         assertThat(rowsRead.get()).isEqualTo(3 + 50);
     }
+
+    @Test
+    void nothing_is_read_before_the_first_message_of_a_conversation_kept_whole() {
+        add(120);
+        Conversation c = conversation();
+        List<ContextWindow.Counted> latest = history.latest(c);
+        List<ContextWindow.Counted> rest = history.older(c, latest.getLast().message().id());
+        history.older(c, rest.getLast().message().id());
+        rowsRead.set(0);
+
+        List<ContextWindow.Counted> all = history.latest(c);
+        assertThat(all).hasSize(120);
+        assertThat(history.older(c, all.getLast().message().id())).isEmpty();
+        assertThat(rowsRead.get()).isZero();
+    }
 }
