@@ -61,28 +61,19 @@ final class RecentHistory {
      * for some {@code n} of at least {@code page} (all that is kept), as of {@code c}'s message count or later.
      */
     List<Counted> latest(Conversation c) {
-        Tail kept = tails.get(c.id());
+        Tail kept = kept(c);
         long added = kept == null ? -1 : c.messageCount() - kept.count;
         // nothing added since: what is kept is the newest (messages are only appended, and a kept count never runs ahead)
-        if (added == 0 && kept.created.equals(c.createdAt())) return kept.newestFirst;
-        if (kept != null && kept.created.equals(c.createdAt()) && added >= 0 && added < page) {
+        if (added == 0) return kept.newestFirst;
+        if (added > 0 && added < page) {
             List<Message> fresh = store.recent(c.id(), Long.MAX_VALUE, (int) added + 1);
             if (fresh.size() == added + 1 && fresh.getLast().id() == kept.newestId()) {
-                int n = (int) added;
-                int still = Math.min(kept.newestFirst.size(), MAX_KEPT - n);
-                List<Counted> merged = new ArrayList<>(n + still);
-                long size = kept.chars;
-                for (Message m : fresh.subList(0, n)) {
-                    merged.add(window.count(m));
-                    size += m.content().length();
-                }
-                merged.addAll(kept.newestFirst.subList(0, still));
-                for (Counted gone : kept.newestFirst.subList(still, kept.newestFirst.size())) size -= gone.message().content().length();
-                return keep(c, kept, kept.count + added, merged, size);
+                return inFront(c, kept, fresh.subList(0, (int) added));
             }
         }
         List<Counted> read = window.count(store.recent(c.id(), Long.MAX_VALUE, page));
-        return keep(c, kept, c.messageCount(), read, length(read));
+        Tail old = tails.get(c.id());
+        return keep(c, old, c.messageCount(), read, length(read));
     }
 
     /**
@@ -92,21 +83,10 @@ final class RecentHistory {
      * came in between, the stored count is higher still and the next turn's read finds the difference.
      */
     void appended(Conversation c, Message question, Message reply) {
-        Tail kept = tails.get(c.id());
-        if (kept == null || !kept.created.equals(c.createdAt()) || kept.count != c.messageCount() || kept.newestId() >= question.id()) return;
+        Tail kept = kept(c);
+        if (kept == null || kept.count != c.messageCount() || kept.newestId() >= question.id()) return;
         if (question.status() == MessageStatus.STREAMING || reply != null && (reply.status() == MessageStatus.STREAMING || reply.id() <= question.id())) return;
-        int n = reply == null ? 1 : 2;
-        int still = Math.min(kept.newestFirst.size(), MAX_KEPT - n);
-        List<Counted> longer = new ArrayList<>(n + still);
-        long size = kept.chars + question.content().length();
-        if (reply != null) {
-            longer.add(window.count(reply));
-            size += reply.content().length();
-        }
-        longer.add(window.count(question));
-        longer.addAll(kept.newestFirst.subList(0, still));
-        for (Counted gone : kept.newestFirst.subList(still, kept.newestFirst.size())) size -= gone.message().content().length();
-        keep(c, kept, kept.count + n, longer, size);
+        inFront(c, kept, reply == null ? List.of(question) : List.of(reply, question));
     }
 
     /**
@@ -114,14 +94,13 @@ final class RecentHistory {
      * they continue what is kept (a long conversation whose prompt reaches further back), they are kept too.
      */
     List<Counted> older(Conversation c, long before) {
-        Tail kept = tails.get(c.id());
+        Tail kept = kept(c);
+        boolean continues = kept != null && kept.oldestId() == before;
         // what is kept holds every message of the conversation: there is nothing before it to read (asking would
         // cost an index walk past the conversation's first message, which on PostgreSQL can mean other conversations' rows)
-        if (kept != null && kept.created.equals(c.createdAt()) && kept.oldestId() == before && kept.newestFirst.size() == kept.count) return List.of();
+        if (continues && kept.newestFirst.size() == kept.count) return List.of();
         List<Counted> read = window.count(store.recent(c.id(), before, page));
-        if (kept == null || !kept.created.equals(c.createdAt()) || kept.oldestId() != before || kept.newestFirst.size() >= MAX_KEPT) {
-            return read;
-        }
+        if (!continues || kept.newestFirst.size() >= MAX_KEPT) return read;
         List<Counted> longer = new ArrayList<>(kept.newestFirst.size() + read.size());
         longer.addAll(kept.newestFirst);
         long size = kept.chars;
@@ -133,6 +112,26 @@ final class RecentHistory {
         }
         keep(c, kept, kept.count, longer, size);
         return read;
+    }
+
+    /** What is kept of {@code c}, unless the conversation was replaced since (or nothing is). */
+    private Tail kept(Conversation c) {
+        Tail kept = tails.get(c.id());
+        return kept != null && kept.created.equals(c.createdAt()) ? kept : null;
+    }
+
+    /** Keeps {@code added} (newest first, right after what is kept) in front of what is kept, up to {@link #MAX_KEPT}. */
+    private List<Counted> inFront(Conversation c, Tail kept, List<Message> added) {
+        int still = Math.min(kept.newestFirst.size(), MAX_KEPT - added.size());
+        List<Counted> merged = new ArrayList<>(added.size() + still);
+        long size = kept.chars;
+        for (Message m : added) {
+            merged.add(window.count(m));
+            size += m.content().length();
+        }
+        merged.addAll(kept.newestFirst.subList(0, still));
+        for (Counted gone : kept.newestFirst.subList(still, kept.newestFirst.size())) size -= gone.message().content().length();
+        return keep(c, kept, kept.count + added.size(), merged, size);
     }
 
     /**

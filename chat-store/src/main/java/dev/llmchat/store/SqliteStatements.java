@@ -39,7 +39,7 @@ final class SqliteStatements implements StatementBuilderFactory {
         return new Builder();
     }
 
-    private Kept kept(SQLiteConnection raw) throws SQLException {
+    private Kept kept(SQLiteConnection raw) {
         Kept k = connections.get(raw);
         if (k != null) return k;
         // a new connection: the pool has replaced or added one; forget the statements of those it closed
