@@ -102,4 +102,15 @@ final class SqliteStatementsTest {
         }
         assertThat(jdbi.withHandle(this::values)).containsExactly("a", "b", "c", "d");
     }
+
+    @Test
+    void an_insert_leaves_nothing_in_progress_so_an_online_backup_can_run() {
+        Path backup = dir.resolve("backup.db");
+        jdbi.useHandle(h -> {
+            h.execute("INSERT INTO t (v) VALUES (?)", "a");
+            h.execute("INSERT INTO t (v) VALUES (?)", "b");
+            h.execute("VACUUM INTO ?", backup.toString());
+        });
+        assertThat(Jdbi.create("jdbc:sqlite:" + backup).withHandle(this::values)).containsExactly("a", "b");
+    }
 }
