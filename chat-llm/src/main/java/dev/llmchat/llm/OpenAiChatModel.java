@@ -8,8 +8,12 @@ import dev.llmchat.core.ChatStreamListener;
 import dev.llmchat.llm.internal.OpenAiClient;
 import dev.llmchat.llm.internal.Timeouts;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 import okhttp3.Dns;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /**
@@ -24,7 +28,8 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
 
     private OpenAiChatModel(Builder b) {
         this.client = new OpenAiClient(b.okHttpClient, b.dns, b.outboundPolicy.destinations(),
-                new Timeouts(b.connectTimeout, b.firstTokenTimeout, b.idleTimeout, b.totalTimeout), b.maxConcurrentCalls, b.userAgent);
+                new Timeouts(b.connectTimeout, b.firstTokenTimeout, b.idleTimeout, b.totalTimeout), b.maxConcurrentCalls, b.userAgent,
+                b.http2PriorKnowledge);
     }
 
     /** A model with the defaults of {@link Builder}. */
@@ -65,6 +70,7 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         private OkHttpClient okHttpClient;
         private Dns dns;
         private OutboundPolicy outboundPolicy = OutboundPolicy.publicOnly();
+        private Set<String> http2PriorKnowledge = Set.of();
 
         private Builder() {
         }
@@ -125,6 +131,27 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         /** The resolver for all calls (default: the shared client's, else the system's); untrusted ones get its answers filtered by the policy. */
         public Builder dns(Dns dns) {
             this.dns = Objects.requireNonNull(dns, "dns");
+            return this;
+        }
+
+        /**
+         * Plain-http model servers, as {@code host:port} (port 80 when left out), that speak HTTP/2 without TLS
+         * (h2c with prior knowledge: vLLM or llama.cpp behind Envoy, hypercorn…). Calls to them share a few
+         * multiplexed connections instead of holding a socket each, so a server relaying 10 000 streams needs
+         * 10 000 sockets, not 20 000. Applies to trusted endpoints (the operator's presets) only; https servers
+         * negotiate HTTP/2 by themselves (ALPN). Default: none.
+         *
+         * @throws IllegalArgumentException when an entry is not a host with an optional port
+         */
+        public Builder http2PriorKnowledge(Collection<String> hosts) {
+            Set<String> parsed = new LinkedHashSet<>();
+            for (String h : hosts) {
+                String entry = Objects.requireNonNull(h, "host").strip();
+                HttpUrl url = entry.isEmpty() || entry.matches(".*[/@?#\\s].*") ? null : HttpUrl.parse("http://" + entry);
+                if (url == null) throw new IllegalArgumentException("not a host or host:port: '" + h + "'");
+                parsed.add(url.host() + ":" + url.port()); // as dev.llmchat.llm.internal.Target#hostPort writes it
+            }
+            this.http2PriorKnowledge = Set.copyOf(parsed);
             return this;
         }
 

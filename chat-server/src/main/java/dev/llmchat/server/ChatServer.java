@@ -58,6 +58,7 @@ public final class ChatServer implements AutoCloseable {
                 .firstTokenTimeout(config.llmFirstTokenTimeout())
                 .idleTimeout(config.llmIdleTimeout())
                 .totalTimeout(config.llmTotalTimeout())
+                .http2PriorKnowledge(config.llmH2cHosts())
                 .build(), task -> Thread.ofPlatform().name("model-client-init").start(task));
         try {
             this.store = openStore(config, config.databaseUrl(), hasher);

@@ -3,6 +3,7 @@ package dev.llmchat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmchat.core.ModelPreset;
+import dev.llmchat.llm.OpenAiChatModel;
 import dev.llmchat.store.DatabaseUrl;
 
 import java.io.IOException;
@@ -40,6 +41,7 @@ public record ServerConfig(
         Duration llmFirstTokenTimeout,
         Duration llmIdleTimeout,
         Duration llmTotalTimeout,
+        List<String> llmH2cHosts,
         Duration keepAliveInterval,
         int passwordHashMemoryKib,
         Registration registration,
@@ -114,6 +116,7 @@ public record ServerConfig(
                 Duration.ofSeconds(v.integer("LLM_FIRST_TOKEN_TIMEOUT_SECONDS", 120, 1, 3600)),
                 Duration.ofSeconds(v.integer("LLM_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
                 Duration.ofSeconds(v.integer("LLM_TOTAL_TIMEOUT_SECONDS", 900, 1, 86_400)),
+                h2cHosts(v.list("LLM_H2C_HOSTS")),
                 Duration.ofSeconds(v.integer("SSE_KEEPALIVE_SECONDS", 5, 1, 3600)),
                 v.integer("PASSWORD_HASH_MEMORY_KIB", 19_456, 1024, 4_194_304),
                 v.choice("REGISTRATION", Registration.OPEN, Registration.class),
@@ -130,6 +133,15 @@ public record ServerConfig(
                 v.string("LEGACY_OWNER_PASSWORD", ""),
                 Duration.ofSeconds(v.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600)),
                 Duration.ofSeconds(v.integer("HTTP_IDLE_TIMEOUT_SECONDS", 30, 1, 3600)));
+    }
+
+    private static List<String> h2cHosts(List<String> hosts) {
+        try {
+            OpenAiChatModel.builder().http2PriorKnowledge(hosts);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("LLM_H2C_HOSTS: " + e.getMessage() + " (expected host:port, comma-separated)");
+        }
+        return hosts;
     }
 
     private static ModelPreset preset(String source, String type, String name, String url, String model, String key, int contextWindow) {

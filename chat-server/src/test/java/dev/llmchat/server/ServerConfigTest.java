@@ -44,6 +44,14 @@ class ServerConfigTest {
     }
 
     @Test
+    void h2c_hosts_are_a_list_of_host_and_port_checked_at_start_up() {
+        assertThat(ServerConfig.fromVariables(Map.of()).llmH2cHosts()).isEmpty();
+        assertThat(ServerConfig.fromVariables(Map.of("LLM_H2C_HOSTS", "gpu1:8000, 10.0.0.7:9000")).llmH2cHosts()).containsExactly("gpu1:8000", "10.0.0.7:9000");
+        assertThatThrownBy(() -> ServerConfig.fromVariables(Map.of("LLM_H2C_HOSTS", "http://gpu1:8000/v1"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("LLM_H2C_HOSTS: not a host or host:port: 'http://gpu1:8000/v1'");
+    }
+
+    @Test
     void presets_can_come_from_a_json_file(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("presets.json");
         Files.writeString(file, "[{\"type\":\"local\",\"name\":\"Local Qwen\",\"url\":\"http://127.0.0.1:8001/v1\",\"model\":\"qwen\",\"context_window\":32768},"

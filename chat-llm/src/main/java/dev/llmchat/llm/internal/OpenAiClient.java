@@ -9,7 +9,9 @@ import dev.llmchat.core.ModelFailure;
 import dev.llmchat.core.Usage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,7 @@ import okhttp3.Dispatcher;
 import okhttp3.Dns;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -30,7 +33,8 @@ import okhttp3.sse.EventSources;
  * (virtual-thread dispatcher, no redirects) with variants that share its pool and dispatcher: one for
  * whole replies (read timeout = first-token timeout, call timeout = total timeout) and one for streams,
  * whose deadlines the {@link Watchdog} enforces; each again as the {@link Outbound} variant for endpoints
- * that are not trusted.
+ * that are not trusted, and for trusted plain-http servers named as speaking HTTP/2 (h2c), a prior-knowledge
+ * variant whose streams share a connection instead of holding a socket each.
  */
 public final class OpenAiClient implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
@@ -46,14 +50,19 @@ public final class OpenAiClient implements AutoCloseable {
     private final EventSource.Factory events;
     private final OkHttpClient untrustedBlocking;
     private final EventSource.Factory untrustedEvents;
+    private final Set<String> h2cHosts;
+    private final OkHttpClient h2cBlocking;
+    private final EventSource.Factory h2cEvents;
     private final Watchdog watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * {@code shared}: a caller's client whose pool (and settings) to reuse, or {@code null} for our own;
-     * {@code dns}: the resolver, or {@code null} for the shared client's (else the system's).
+     * {@code dns}: the resolver, or {@code null} for the shared client's (else the system's);
+     * {@code h2cHosts}: {@code host:port} (as {@link Target#hostPort()} writes it) of plain-http servers to speak HTTP/2 to with prior knowledge (trusted endpoints only).
      */
-    public OpenAiClient(OkHttpClient shared, Dns dns, Destinations destinations, Timeouts timeouts, int maxConcurrentCalls, String userAgent) {
+    public OpenAiClient(OkHttpClient shared, Dns dns, Destinations destinations, Timeouts timeouts, int maxConcurrentCalls, String userAgent,
+                        Set<String> h2cHosts) {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be positive");
         this.destinations = Objects.requireNonNull(destinations, "destinations");
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
@@ -79,6 +88,11 @@ public final class OpenAiClient implements AutoCloseable {
         this.events = events(base);
         this.untrustedBlocking = blocking(untrusted, timeouts);
         this.untrustedEvents = events(untrusted);
+        this.h2cHosts = Set.copyOf(h2cHosts);
+        // the pool keys connections by protocol list too, so these never share a connection with HTTP/1.1 calls
+        OkHttpClient h2c = this.h2cHosts.isEmpty() ? null : base.newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
+        this.h2cBlocking = h2c == null ? null : blocking(h2c, timeouts);
+        this.h2cEvents = h2c == null ? null : events(h2c);
         this.watchdog = new Watchdog(timeouts.sweepInterval());
     }
 
@@ -94,7 +108,7 @@ public final class OpenAiClient implements AutoCloseable {
         ModelException failure = null;
         try {
             if (!trusted) destinations.checkLiteral(target.url().host());
-            try (Response response = (trusted ? blocking : untrustedBlocking).newCall(http).execute()) {
+            try (Response response = (!trusted ? untrustedBlocking : h2c(target) ? h2cBlocking : blocking).newCall(http).execute()) {
                 first = System.nanoTime();
                 status = response.code();
                 if (!response.isSuccessful()) throw Failures.fromResponse(target, response);
@@ -134,7 +148,7 @@ public final class OpenAiClient implements AutoCloseable {
             }
         }
         StreamCall call = new StreamCall(target, timeouts, listener);
-        call.start(trusted ? events : untrustedEvents, http);
+        call.start(!trusted ? untrustedEvents : h2c(target) ? h2cEvents : events, http);
         watchdog.watch(call);
         return call;
     }
@@ -146,6 +160,10 @@ public final class OpenAiClient implements AutoCloseable {
         watchdog.close();
         executor.shutdown();
         if (ownsPool) pool.evictAll();
+    }
+
+    private boolean h2c(Target target) {
+        return !h2cHosts.isEmpty() && !target.url().isHttps() && h2cHosts.contains(target.hostPort());
     }
 
     private static OkHttpClient blocking(OkHttpClient base, Timeouts timeouts) {
