@@ -12,6 +12,8 @@ import io.javalin.http.HandlerType;
 import io.javalin.router.Endpoint;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,12 @@ import java.util.concurrent.CompletionException;
 public final class ChatServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatServer.class);
     private static final int HEADER_CACHE_SIZE = 256;
+    /**
+     * Connections the kernel completes before the server accepts them. Java's default is 50: a burst of new
+     * clients (10,000 streams started within 5 s) overflowed it, and the dropped handshakes came back only with
+     * TCP's retransmission back-off, up to a minute later. Linux caps it at net.core.somaxconn.
+     */
+    private static final int ACCEPT_QUEUE_SIZE = 4096;
 
     /** One HTTP route; the OpenAPI document lists exactly these (a test holds them to it). */
     record Route(HandlerType method, String path, Handler handler) {
@@ -126,8 +134,15 @@ public final class ChatServer implements AutoCloseable {
                 c.startup.showJavalinBanner = false;
                 c.http.maxRequestSize = config.maxBodyBytes();
                 c.appData(Body.LIMIT, config.maxBodyBytes());
-                c.jetty.host = config.host();
-                c.jetty.port = config.port();
+                c.jetty.addConnector((server, http) -> {
+                    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                    connector.setHost(config.host());
+                    connector.setPort(config.port());
+                    connector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
+                    // a client that sends or reads nothing (slow loris, vanished peer) loses its connection
+                    connector.setIdleTimeout(config.httpIdleTimeout().toMillis());
+                    return connector;
+                });
                 c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
                 // Jetty's parser may build a header cache per connection, ~96 KB at its default size of 1024: a
                 // heap dump of 2,000 open streams held 42 MB of them. API clients repeat few header fields.
@@ -146,10 +161,6 @@ public final class ChatServer implements AutoCloseable {
                 for (int status : new int[] {400, 404, 405, 413, 415, 500, 503}) c.routes.error(status, ErrorMapper::status);
             });
             app.start();
-            // a client that sends or reads nothing (slow loris, vanished peer) loses its connection
-            for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
-                if (c instanceof org.eclipse.jetty.server.AbstractConnector a) a.setIdleTimeout(config.httpIdleTimeout().toMillis());
-            }
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
