@@ -281,6 +281,7 @@ public final class Report {
                     List.of("streams asked / opened at once", h.path("streams").asText() + " / " + h.path("max_open_at_once").asText("?")),
                     List.of("errors", h.path("streams_result").path("errors").asText("?")),
                     List.of("server JVM flags", h.path("server_jvm_flags").asText("")),
+                    List.of("upstream", h.path("upstream").asText("HTTP/1.1")),
                     List.of("heap used half-way (MiB)", dur.path("heap_used_mib").asText("?")),
                     List.of("heap after a full GC (MiB, live set)", dur.path("heap_used_after_full_gc_mib").asText("?")),
                     List.of("RSS half-way (MiB)", dur.path("rss_mib").asText("?")),
