@@ -64,7 +64,7 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
         this.jdbi = Mapping.configure(Jdbi.create(pool));
         if (kind == DatabaseUrl.Kind.SQLITE) jdbi.setStatementBuilderFactory(new SqliteStatements());
         Writes writes = new Writes(jdbi, kind == DatabaseUrl.Kind.SQLITE);
-        this.conversations = new SqlConversations(jdbi, writes, kind == DatabaseUrl.Kind.POSTGRESQL);
+        this.conversations = new SqlConversations(jdbi, writes, kind);
         this.users = new SqlUsers(jdbi, writes);
         this.settings = new SqlSettings(jdbi, writes, Clock.systemUTC());
     }

@@ -921,6 +921,45 @@ abstract class StoreContractTest {
         store = null;
     }
 
+    @Test
+    void a_small_conversation_beside_a_huge_one_is_walked_by_its_own_index_range() {
+        // given: one conversation of many messages, then a new one of 3, with statistics that say so
+        Conversation huge = conversation(alice, "huge", T0);
+        appendQuickly(store, huge, hugeConversation());
+        Conversation small = conversation(alice, "small", T0);
+        for (String text : List.of("one", "two", "three")) store.append(small.id(), NewMessage.of(Role.USER, text, T0));
+        store.jdbi().useHandle(h -> h.execute(analyze()));
+
+        // when / then: the store's answers, and the database's plans for its walks
+        assertThat(contents(store.history(small.id(), PageRequest.first(100)).items())).containsExactly("one", "two", "three");
+        assertThat(contents(store.recent(small.id(), Long.MAX_VALUE, 100))).containsExactly("three", "two", "one");
+        assertThat(store.next(small.id(), Long.MIN_VALUE).map(Message::content)).contains("one");
+        assertWalksOnlyItsRows(small.id());
+    }
+
+    /** Messages in the big conversation: enough for this database's planner to prefer the primary key, unled. */
+    protected int hugeConversation() {
+        return 20_000;
+    }
+
+    /** The statement that gathers the planner's statistics. */
+    protected String analyze() {
+        return "ANALYZE";
+    }
+
+    /** That the database walks conversation {@code id} forward and backward by its (conversation_id, id) range alone. */
+    protected abstract void assertWalksOnlyItsRows(ConversationId id);
+
+    /** The rows of an EXPLAIN statement (first column, or {@code column}) for the walks' bindings. */
+    List<String> explain(String sql, ConversationId id) {
+        return explain(sql, id, 1);
+    }
+
+    List<String> explain(String sql, ConversationId id, int column) {
+        return store.jdbi().withHandle(h -> h.createQuery(sql).bind("id", id.value()).bind("after", Long.MIN_VALUE).bind("before", Long.MAX_VALUE)
+                .map((rs, ctx) -> rs.getString(column)).list());
+    }
+
     // ---- helpers
 
     /** Appends many messages in one transaction: through the port, one commit (and fsync) each would take long. */
