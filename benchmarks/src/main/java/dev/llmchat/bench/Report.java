@@ -180,7 +180,7 @@ public final class Report {
             double worst = 0;
             boolean all = true;
             List<String> sizes = new ArrayList<>();
-            for (String method : List.of("historyFirstPage", "historyDeepPage", "listFirstPage", "listDeepPage")) {
+            for (String method : List.of("historyFirstPage", "historyDeepPage", "historyNewConversation", "listFirstPage", "listDeepPage")) {
                 JsonNode big = jmhResult("StoreBench." + method, Map.of("db", db, "size", "100000"));
                 JsonNode small = jmhResult("StoreBench." + method, Map.of("db", db, "size", "1000"));
                 if (big == null) {
@@ -194,7 +194,7 @@ public final class Report {
                 if (small != null) sizes.add(String.format("%s %.1f×", method, pct(big, "50.0") / pct(small, "50.0")));
             }
             String verdict = !all ? "**not measured** (part)" : worst <= 1000 ? "**met**" : "**missed**: " + LoadSuite.verdictAtMost(worst / 1000, 1, "ms") + " (worst page)";
-            rows.add(List.of("history page of 100 / list page of 50 at 100,000 rows, " + (db.equals("sqlite") ? "SQLite" : "PostgreSQL") + " (JMH, store API)",
+            rows.add(List.of("history page of 100 / list page of 50 at 100,000 rows (and a new 6-message conversation's page beside them), " + (db.equals("sqlite") ? "SQLite" : "PostgreSQL") + " (JMH, store API)",
                     "p99 ≤ 1 ms; cost independent of size",
                     String.join("; ", parts) + (sizes.isEmpty() ? "" : ". p50 at 100,000 ÷ p50 at 1,000: " + String.join(", ", sizes)), "–", verdict));
         }

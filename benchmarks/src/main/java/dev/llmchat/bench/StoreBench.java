@@ -3,9 +3,11 @@ package dev.llmchat.bench;
 import dev.llmchat.core.Conversation;
 import dev.llmchat.core.ConversationId;
 import dev.llmchat.core.Message;
+import dev.llmchat.core.NewMessage;
 import dev.llmchat.core.NewUser;
 import dev.llmchat.core.Page;
 import dev.llmchat.core.PageRequest;
+import dev.llmchat.core.Role;
 import dev.llmchat.core.User;
 import dev.llmchat.core.UserId;
 import dev.llmchat.store.SqlStore;
@@ -33,7 +35,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The store's pages on large data, through the public {@link SqlStore}: a history page of 100 from a
  * conversation of {@code size} messages and a list page of 50 for a user with {@code size} conversations,
- * each as the first page and as a page deep inside (90% in, by the cursor the pages before returned), on
+ * each as the first page and as a page deep inside (90% in, by the cursor the pages before returned), and the
+ * first page of a conversation of 6 messages started after the big one (the skew that misled PostgreSQL), on
  * SQLite (a file, WAL, synchronous=FULL as the store sets it) and PostgreSQL. The data are written once per
  * database and size with batched JDBC inserts into the schema the store created (appending 100,000 messages
  * one transaction at a time would take minutes), then reused by every fork.
@@ -54,6 +57,7 @@ public class StoreBench {
     private SqlStore store;
     private UserId owner;
     private ConversationId conversation;
+    private ConversationId newConversation;
     private String deepHistory;
     private String deepList;
 
@@ -65,13 +69,20 @@ public class StoreBench {
         String user = database.user();
         String username = "bench_s" + size;
         conversation = new ConversationId("bench-history-" + size);
+        newConversation = new ConversationId("bench-new-" + size);
         Optional<User> existing = store.findByUsername(username);
-        if (existing.isPresent() && store.find(existing.get().id(), conversation).map(c -> c.messageCount() == size).orElse(false)) {
+        if (existing.isPresent() && store.find(existing.get().id(), newConversation).isPresent()) {
             owner = existing.get().id();
         } else {
             owner = store.create(new NewUser(username, "", "locked", false, Instant.now())).id();
             try (Connection c = DriverManager.getConnection(jdbc, user, null)) {
                 populate(c, owner, size, conversation);
+            }
+            // through the store, after the big one: its messages have the newest ids
+            store.create(newConversation, owner, "新的对话", "", Instant.now());
+            for (int i = 0; i < 6; i++) store.append(newConversation, NewMessage.of(i % 2 == 0 ? Role.USER : Role.ASSISTANT, Script.piece(i, 0), Instant.now()));
+            try (Connection c = DriverManager.getConnection(jdbc, user, null); var st = c.createStatement()) {
+                st.execute(jdbc.startsWith("jdbc:sqlite:") ? "ANALYZE" : "ANALYZE messages");
             }
         }
         deepHistory = cursorAfter(p -> store.history(conversation, p), size * 9 / 10);
@@ -181,6 +192,11 @@ public class StoreBench {
     @Benchmark
     public Page<Message> historyDeepPage() {
         return store.history(conversation, new PageRequest(100, Optional.of(deepHistory)));
+    }
+
+    @Benchmark
+    public Page<Message> historyNewConversation() {
+        return store.history(newConversation, PageRequest.first(100));
     }
 
     @Benchmark
