@@ -41,7 +41,7 @@ public final class LoadSuite {
         static Plan of(String mode) {
             if (mode.equals("smoke")) {
                 // seconds, for checking the suite itself; its figures mean nothing
-                return new Plan(mode, 1, 10, 50, 2, 1, 3, 2, 1, 2, 1, new int[] {50, 100}, 4, 2, 6, 1, 100, 5, 1);
+                return new Plan(mode, 1, 10, 50, 2, 1, 3, 2, 1, 2, 1, new int[] {50, 100}, 4, 2, 6, 1, 100, 12, 1);
             }
             return mode.equals("full")
                     ? new Plan(mode, 10, 2000, 2000, 20, 3, 30, 15, 10, 30, 15, new int[] {50, 100, 250, 500, 1000, 2000}, 20, 15, 600, 10, 10_000, 120, 30)
