@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The command line: {@code serve} (the default) starts the server from the environment; {@code backup FILE}
@@ -46,6 +47,18 @@ public final class Main {
         // reference is; creating that server (every platform MBean, JFR's diagnostic commands) costs about a
         // tenth of start-up. 16 is exact with compressed references and pads twice a line without: harmless.
         if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, "16");
+        // SIGTERM is the normal way to stop a service: finish gracefully and exit 0 (not the JVM's 143), also when
+        // it comes while the store is still opening (a slow database) or just as the port opens
+        AtomicReference<ChatServer> started = new AtomicReference<>();
+        Runnable stop = () -> {
+            ChatServer s = started.get();
+            if (s != null) s.close();
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> Thread.ofPlatform().name("sigterm").start(() -> {
+            stop.run();
+            System.exit(0);
+        }));
         ChatServer server;
         try {
             server = ChatServer.start(config);
@@ -56,12 +69,7 @@ public final class Main {
             fail(1, "start-up failed: " + e.getMessage());
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-        // SIGTERM is the normal way to stop a service: finish gracefully and exit 0 (not the JVM's 143)
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> Thread.ofPlatform().name("sigterm").start(() -> {
-            server.close();
-            System.exit(0);
-        }));
+        started.set(server);
         log.info("LLM Chat {} listening on http://{}:{} (database {}, presets {}); API docs at /docs",
                 OpsController.VERSION, config.host(), server.port(), config.databaseUrl().replaceAll("//[^/@]*@", "//***@"),
                 config.presets().stream().map(p -> p.type()).toList());

@@ -6,9 +6,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +31,36 @@ class GracefulShutdownTest {
 
     @RegisterExtension
     final ServerProcess.Servers servers = new ServerProcess.Servers();
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void sigterm_while_the_store_is_still_opening_exits_with_status_0(@TempDir Path dir) throws Exception {
+        // given: a database server that accepts connections and never answers, so start-up waits in opening the store
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) accepted.add(silent.accept());
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            Map<String, String> env = ServerProcess.env(dir, "http://127.0.0.1:9/v1", MODEL);
+            env.put("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + silent.getLocalPort() + "/silent");
+            try (ServerProcess server = ServerProcess.launch(dir, env)) {
+                TestServer.await(() -> !accepted.isEmpty(), Duration.ofSeconds(30));
+
+                // when
+                server.process.destroy(); // SIGTERM
+
+                // then: a stop, not a death by signal (143)
+                assertThat(server.awaitExit(Duration.ofSeconds(10))).as("exited within 10 s of SIGTERM").isTrue();
+                assertThat(server.process.exitValue()).as(server.output()).isZero();
+            } finally {
+                for (Socket s : accepted) s.close();
+            }
+        }
+    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)

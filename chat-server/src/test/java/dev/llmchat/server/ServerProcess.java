@@ -82,6 +82,20 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts the server on a free port and waits until {@code /api/health} answers 200. */
     static ServerProcess start(Path dir, Map<String, String> env) {
+        long started = System.nanoTime();
+        ServerProcess server = launch(dir, env);
+        try {
+            server.awaitHealthy(Duration.ofSeconds(60));
+            System.out.printf("server pid %d healthy %d ms after start%n", server.process.pid(), (System.nanoTime() - started) / 1_000_000);
+        } catch (Throwable e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** Starts the server on a free port and returns at once. */
+    static ServerProcess launch(Path dir, Map<String, String> env) {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test")));
@@ -107,16 +121,7 @@ final class ServerProcess implements AutoCloseable {
             }
             pb.environment().putAll(env);
             pb.environment().put("PORT", Integer.toString(port));
-            long started = System.nanoTime();
-            ServerProcess server = new ServerProcess(pb.start(), port, log);
-            try {
-                server.awaitHealthy(Duration.ofSeconds(60));
-                System.out.printf("server pid %d healthy %d ms after start%n", server.process.pid(), (System.nanoTime() - started) / 1_000_000);
-            } catch (Throwable e) {
-                server.close();
-                throw e;
-            }
-            return server;
+            return new ServerProcess(pb.start(), port, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
