@@ -162,13 +162,16 @@ public final class LoadSuite {
     // ---------------------------------------------------------------- the server and its clients
 
     private ServerProcess startServer(String name, List<String> jvmArgs) {
-        return startServer(name, jvmArgs, fake.baseUrl());
+        return startServer(name, jvmArgs, fake.baseUrl(), Map.of());
     }
 
-    private ServerProcess startServer(String name, List<String> jvmArgs, String upstream) {
+    /** A server of its own directory and port, on the bench's environment plus {@code extraEnv}, once it answers. */
+    private ServerProcess startServer(String name, List<String> jvmArgs, String upstream, Map<String, String> extraEnv) {
         Path dir = work.resolve(run + "-" + name);
         int port = ServerProcess.freePort();
-        ServerProcess s = ServerProcess.start(serverClasspath, jvmArgs, ServerProcess.benchEnv(dir, upstream, port), dir);
+        Map<String, String> env = ServerProcess.benchEnv(dir, upstream, port);
+        env.putAll(extraEnv);
+        ServerProcess s = ServerProcess.start(serverClasspath, jvmArgs, env, dir);
         s.awaitReady(60_000);
         return s;
     }
@@ -709,13 +712,10 @@ public final class LoadSuite {
             }
         });
         try {
-            Path dir = work.resolve(run + "-held");
-            Map<String, String> env = ServerProcess.benchEnv(dir, upstream, ServerProcess.freePort());
             URI u = URI.create(upstream);
-            env.put("LLM_H2C_HOSTS", u.getHost() + ":" + u.getPort());
-            server = ServerProcess.start(serverClasspath, List.of("-Xmx1g"), env, dir);
-            server.awaitReady(60_000);
-            r.put("upstream", "the fake over HTTP/2 without TLS (h2c, prior knowledge; Jetty, at most 1,024 streams per connection): LLM_H2C_HOSTS=" + env.get("LLM_H2C_HOSTS"));
+            String h2c = u.getHost() + ":" + u.getPort();
+            server = startServer("held", List.of("-Xmx1g"), upstream, Map.of("LLM_H2C_HOSTS", h2c));
+            r.put("upstream", "the fake over HTTP/2 without TLS (h2c, prior knowledge; Jetty, at most 1,024 streams per connection): LLM_H2C_HOSTS=" + h2c);
             r.put("server_jvm_flags", "-Xmx1g");
             List<Client.Server> clients = servers(n, "h");
             int chunks = plan.heldChunks;

@@ -49,9 +49,8 @@ final class MariaDbStoreTest extends StoreContractTest {
             String sql = "SELECT " + Mapping.MESSAGE_COLUMNS + SqlConversations.walk(DatabaseUrl.Kind.MYSQL, forward) + " LIMIT 101";
             // MariaDB's ANALYZE runs the statement and reports, per table, the key used and the rows it read (r_rows);
             // the plain form passes here as it is: this guards that it stays so
-            List<String> plan = store.jdbi().withHandle(h -> h.createQuery("ANALYZE " + sql).bind("id", id.value())
-                    .bind("after", Long.MIN_VALUE).bind("before", Long.MAX_VALUE)
-                    .map((rs, ctx) -> rs.getString("table") + " key=" + rs.getString("key") + " r_rows=" + rs.getString("r_rows")).list());
+            List<String> plan = explain("ANALYZE " + sql, id,
+                    (rs, ctx) -> rs.getString("table") + " key=" + rs.getString("key") + " r_rows=" + rs.getString("r_rows"));
             assertThat(plan).as(plan.toString()).anySatisfy(row -> assertThat(row).startsWith("m key=messages_by_conversation r_rows=3"));
         }
     }

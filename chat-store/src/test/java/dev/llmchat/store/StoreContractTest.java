@@ -44,6 +44,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.api.configuration.Configuration;
 import org.flywaydb.core.api.migration.Context;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -956,8 +957,12 @@ abstract class StoreContractTest {
     }
 
     List<String> explain(String sql, ConversationId id, int column) {
+        return explain(sql, id, (rs, ctx) -> rs.getString(column));
+    }
+
+    List<String> explain(String sql, ConversationId id, RowMapper<String> row) {
         return store.jdbi().withHandle(h -> h.createQuery(sql).bind("id", id.value()).bind("after", Long.MIN_VALUE).bind("before", Long.MAX_VALUE)
-                .map((rs, ctx) -> rs.getString(column)).list());
+                .map(row).list());
     }
 
     // ---- helpers
