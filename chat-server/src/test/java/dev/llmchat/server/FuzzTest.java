@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,6 +67,23 @@ class FuzzTest {
         };
     }
 
+    /** Longer than Jetty's request head limit (8 KiB): the server answers 414 or 431 and closes the connection. */
+    private static boolean oversized(HttpRequest request) {
+        return request.uri().toString().length() + request.headers().map().toString().length() > 8192;
+    }
+
+    /**
+     * Sends a request on a connection of its own. After a 414 or 431 with {@code Connection: close} (the server
+     * stops reading a request it refuses), the JDK's client sometimes reads the next response on the same
+     * connection from bytes that are no response: the tail of the refused request, seen as "Invalid status
+     * line: xxxx…". The server's answer is right (checked over a raw socket: the JSON error, then the close).
+     */
+    private static TestServer.Response sendAlone(HttpRequest request) {
+        try (HttpClient alone = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return TestServer.send(alone, request);
+        }
+    }
+
     @Test
     void thousands_of_malformed_requests_get_4xx_json_and_never_a_5xx(@TempDir Path dir) {
         try (TestServer s = new TestServer(dir, Map.of("MAX_BODY_BYTES", "65536"))) {
@@ -104,9 +122,11 @@ class FuzzTest {
                     if (random.nextInt(10) == 0) b.header("Idempotency-Key", nasty().replaceAll("[^\\x21-\\x7e]", "") + "k");
                     byte[] body = body(fields);
                     b.method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                    HttpRequest request;
                     TestServer.Response r;
                     try {
-                        r = s.send(b.build());
+                        request = b.build();
+                        r = oversized(request) ? sendAlone(request) : s.send(request);
                     } catch (IllegalArgumentException unsendable) {
                         continue; // the client library refuses it (a header it cannot send): nothing reached the server
                     } catch (java.io.UncheckedIOException e) {

@@ -88,8 +88,12 @@ final class TestServer implements AutoCloseable {
     }
 
     Response send(HttpRequest request) {
+        return send(http, request);
+    }
+
+    static Response send(HttpClient client, HttpRequest request) {
         try {
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
             return new Response(r.statusCode(), r.headers().map(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
