@@ -140,6 +140,34 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a streamed turn over a raw socket with a small receive buffer, and reads nothing: the caller
+     * decides when, and whether, to read. HTTP/1.0, so the response ends when the server closes the
+     * connection (no chunked framing to undo); {@link #raw} parses what was read.
+     */
+    java.net.Socket streamUnread(String token, String sessionId, String message) throws IOException {
+        java.net.Socket socket = new java.net.Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.setSoTimeout(30_000); // a relay that never resumes fails the test instead of hanging it
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+        byte[] body = ("{\"session_id\":\"" + sessionId + "\",\"message\":\"" + message + "\",\"stream\":true}").getBytes(StandardCharsets.UTF_8);
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(("POST /chat HTTP/1.0\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return socket;
+    }
+
+    /** A raw HTTP/1.x response as read from a socket: its status and body (headers dropped). */
+    static Response raw(byte[] response) {
+        String head = new String(response, 0, Math.min(response.length, 4096), StandardCharsets.ISO_8859_1);
+        int end = head.indexOf("\r\n\r\n");
+        if (!head.startsWith("HTTP/1.") || end < 0) throw new AssertionError("not an HTTP response: " + head);
+        int status = Integer.parseInt(head.substring(9, 12));
+        return new Response(status, Map.of(), java.util.Arrays.copyOfRange(response, end + 4, response.length));
+    }
+
     static void await(BooleanSupplier condition, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
