@@ -86,6 +86,11 @@ final class MeteredChatModel implements ChatModel {
             }
 
             @Override
+            public void onPause() {
+                listener.onPause();
+            }
+
+            @Override
             public void onComplete(ChatCompletion completion) {
                 finish("ok");
                 listener.onComplete(completion);

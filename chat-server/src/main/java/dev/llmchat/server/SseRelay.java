@@ -36,6 +36,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread take each chunk from a queue and write it; that hand-off cost a park and an unpark of a virtual
  * thread per chunk, the largest cost of a paced stream besides the socket calls themselves (profiled).
  *
+ * <p>Chunks that arrive together leave together: once the model has shown that it says when it has nothing
+ * more at hand ({@link #onPause}), chunks are written as they come and flushed at its pause, one socket write
+ * for all the chunks of one read from the model. Until then, and for a model that never pauses, each chunk
+ * is flushed at once. Either way no chunk waits for a later one.
+ *
  * <p>Lock order: the turn's lock (it calls the listener methods holding it), then this relay's, then the
  * container's. Nothing here calls back into the turn ({@link ChatStream#cancel}) or completes the request
  * while holding this relay's lock.
@@ -61,6 +66,8 @@ final class SseRelay implements ReplyListener, WriteListener {
     private boolean lastQueued;
     /** Written but not flushed. */
     private boolean unflushed;
+    /** The model says when it has nothing more at hand: flushes can wait for its pause. */
+    private boolean pausing;
     /** The relay has ended: the last frame left, the client is gone, or the failure was handed on. */
     private boolean finished;
     /** The client left (a write failed) before the last frame left. */
@@ -116,7 +123,7 @@ final class SseRelay implements ReplyListener, WriteListener {
                 return CompletableFuture.failedFuture(failedEarly);
             }
             pings.open.add(this);
-            ended = !queue.isEmpty() && write();
+            ended = !queue.isEmpty() && write(true);
         } finally {
             lock.unlock();
         }
@@ -171,7 +178,7 @@ final class SseRelay implements ReplyListener, WriteListener {
             queue.add(frame);
             lastQueued = last;
             if (!started) return;
-            gone = write();
+            gone = write(last || !pausing);
         } finally {
             lock.unlock();
         }
@@ -185,7 +192,21 @@ final class SseRelay implements ReplyListener, WriteListener {
         try {
             if (finished || lastQueued || !started || now - lastSent < intervalNanos) return;
             queue.add(PING);
-            gone = write();
+            gone = write(true);
+        } finally {
+            lock.unlock();
+        }
+        after(gone);
+    }
+
+    @Override
+    public void onPause() {
+        boolean gone;
+        lock.lock();
+        try {
+            pausing = true;
+            if (!started || !unflushed && queue.isEmpty()) return;
+            gone = write(true);
         } finally {
             lock.unlock();
         }
@@ -197,7 +218,7 @@ final class SseRelay implements ReplyListener, WriteListener {
         boolean gone;
         lock.lock();
         try {
-            gone = drain();
+            gone = drain(true);
         } finally {
             lock.unlock();
         }
@@ -218,8 +239,8 @@ final class SseRelay implements ReplyListener, WriteListener {
     }
 
     /** Opens the response if need be, then {@link #drain}s; with the lock held, once started. */
-    private boolean write() {
-        return out == null && !open() || drain();
+    private boolean write(boolean flush) {
+        return out == null && !open() || drain(flush);
     }
 
     /**
@@ -246,11 +267,11 @@ final class SseRelay implements ReplyListener, WriteListener {
     }
 
     /**
-     * Writes queued frames while the socket takes them, one flush for all that were queued; with the lock
-     * held. Sets {@link #finished} once the last frame has left. Returns true when the relay just finished
-     * (the caller then ends it, outside the lock).
+     * Writes queued frames while the socket takes them, then (if {@code flush}, or after the last frame) one
+     * flush for all of them; with the lock held. Sets {@link #finished} once the last frame has left. Returns
+     * true when the relay just finished (the caller then ends it, outside the lock).
      */
-    private boolean drain() {
+    private boolean drain(boolean flush) {
         if (finished || out == null) return false;
         try {
             while (out.isReady()) {
@@ -258,7 +279,7 @@ final class SseRelay implements ReplyListener, WriteListener {
                 if (frame != null) {
                     out.write(frame);
                     unflushed = true;
-                } else if (unflushed) {
+                } else if (unflushed && (flush || lastQueued)) {
                     unflushed = false;
                     out.flush();
                     lastSent = System.nanoTime();
