@@ -14,12 +14,4 @@ public interface ChatStreamListener {
 
     /** The reply failed or was cancelled; {@code partialText} is what had been produced. */
     void onError(ModelException error, String partialText);
-
-    /**
-     * The model has passed on all it had at hand and waits for more: its next delta needs the network. A
-     * listener that batches what it relays sends it now. Optional for a model, and a listener must not rely on
-     * it: one that never hears it should relay each delta at once.
-     */
-    default void onPause() {
-    }
 }

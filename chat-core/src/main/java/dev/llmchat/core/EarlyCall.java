@@ -60,8 +60,6 @@ final class EarlyCall implements ChatStreamListener {
             // events that arrive meanwhile are held behind these, or wait for the lock; none overtakes them
             for (Consumer<ChatStreamListener> event : held) event.accept(listener);
             held.clear();
-            // the model paused (or not) while its events were held; what was replayed is all there is for now
-            listener.onPause();
             target = listener;
         } finally {
             lock.unlock();
@@ -97,13 +95,6 @@ final class EarlyCall implements ChatStreamListener {
     public void onDelta(String text) {
         if (target == null && hold(l -> l.onDelta(text))) return;
         target.onDelta(text);
-    }
-
-    /** Dropped while events are held: the replay ends with a pause of its own. */
-    @Override
-    public void onPause() {
-        ChatStreamListener t = target;
-        if (t != null) t.onPause();
     }
 
     @Override

@@ -172,17 +172,6 @@ final class LiveTurn implements ChatStreamListener {
         }
     }
 
-    @Override
-    public void onPause() {
-        lock.lock();
-        try {
-            if (ended) return;
-            for (ReplyListener l : listeners) l.onPause();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Queues a write behind the previous ones, off the relay path; writes of one reply never reorder. */
     private void write(Runnable task) {
         writes = writes.thenRunAsync(task, host.writer());

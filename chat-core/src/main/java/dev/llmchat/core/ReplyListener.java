@@ -13,8 +13,4 @@ public interface ReplyListener {
 
     /** A {@link ModelException} when the model failed or the stream was cancelled; another {@link ChatException} when storing failed. */
     void onError(ChatException error);
-
-    /** As {@link ChatStreamListener#onPause}: nothing more of the reply is at hand for now; send what was batched. */
-    default void onPause() {
-    }
 }

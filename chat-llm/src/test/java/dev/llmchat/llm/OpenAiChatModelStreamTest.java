@@ -58,25 +58,6 @@ class OpenAiChatModelStreamTest {
     }
 
     @Test
-    void pauses_before_waiting_for_more_so_that_what_arrived_together_can_leave_together() {
-        // given: two deltas in one write, silence, then the rest
-        ScriptedBody body = new ScriptedBody()
-                .send(Sse.role(), Sse.text("a"), Sse.text("b"))
-                .pause(Duration.ofMillis(300))
-                .send(Sse.text("c"), Sse.finish("stop"), Sse.done());
-        server.enqueue(body.response());
-        RecordingListener listener = new RecordingListener();
-
-        // when
-        model.stream(Sse.request(baseUrl), listener);
-        listener.awaitCompletion();
-
-        // then: no pause between deltas read together, one before the silence; none before the first delta
-        assertThat(listener.heard).startsWith("a", "b", "‖", "c");
-        listener.assertContractKept();
-    }
-
-    @Test
     void logs_one_line_per_call_without_key_or_query() {
         // given
         List<String> lines = new CopyOnWriteArrayList<>();

@@ -15,8 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Records a stream and checks the listener contract: deltas, then exactly one terminal call, never overlapping. */
 class RecordingListener implements ChatStreamListener {
     final List<String> deltas = new CopyOnWriteArrayList<>();
-    /** Deltas and pauses ("‖"), in the order heard. */
-    final List<String> heard = new CopyOnWriteArrayList<>();
     final List<String> violations = new CopyOnWriteArrayList<>();
     final AtomicInteger terminalCalls = new AtomicInteger();
     final CountDownLatch firstDelta = new CountDownLatch(1);
@@ -29,15 +27,7 @@ class RecordingListener implements ChatStreamListener {
         enter("onDelta");
         if (text.isEmpty()) violations.add("empty delta");
         deltas.add(text);
-        heard.add(text);
         firstDelta.countDown();
-        inCall.decrementAndGet();
-    }
-
-    @Override
-    public void onPause() {
-        enter("onPause");
-        heard.add("‖");
         inCall.decrementAndGet();
     }
 

@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /** {@code POST /chat}: one turn of a conversation, answered whole or streamed as server-sent events. */
 final class ChatController {
@@ -47,7 +46,11 @@ final class ChatController {
             Json.ok(ctx, out);
             return;
         }
-        relay(ctx, user, relay -> engine.stream(user.id(), id, input, relay));
+        try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
+            SseRelay relay = new SseRelay(pings);
+            ChatStream stream = engine.stream(user.id(), id, input, relay);
+            relay.run(ctx, stream);
+        }
     }
 
     /**
@@ -68,23 +71,10 @@ final class ChatController {
             }
             if (after < -1) throw ApiException.badRequest("invalid_after", "after must be the index of the last chunk received (0 or more)");
         }
-        int from = after;
-        relay(ctx, user, relay -> engine.follow(user.id(), id, from, relay));
-    }
-
-    /**
-     * Streams a reply to the client under one of the user's stream slots, which is given back when the
-     * relay ends. The request is asynchronous once this handler returns: no thread waits for the reply.
-     */
-    private void relay(Context ctx, User user, Function<SseRelay, ChatStream> open) {
-        Runnable release = limiter.openStream(ctx, user.id().value());
-        try {
+        try (AutoCloseable slot = limiter.openStream(ctx, user.id().value())) {
             SseRelay relay = new SseRelay(pings);
-            ChatStream stream = open.apply(relay);
-            ctx.future(() -> relay.start(ctx, stream).whenComplete((ok, failed) -> release.run()));
-        } catch (RuntimeException e) {
-            release.run();
-            throw e;
+            ChatStream stream = engine.follow(user.id(), id, after, relay);
+            relay.run(ctx, stream);
         }
     }
 

@@ -86,11 +86,6 @@ final class MeteredChatModel implements ChatModel {
             }
 
             @Override
-            public void onPause() {
-                listener.onPause();
-            }
-
-            @Override
             public void onComplete(ChatCompletion completion) {
                 finish("ok");
                 listener.onComplete(completion);

@@ -50,8 +50,8 @@ final class RateLimiter {
         }
     }
 
-    /** Reserves one of the user's concurrent streams; running the returned action (once) frees it. */
-    Runnable openStream(Context ctx, long userId) {
+    /** Reserves one of the user's concurrent streams; the returned handle frees it. */
+    AutoCloseable openStream(Context ctx, long userId) {
         AtomicInteger open = streams.computeIfAbsent(userId, k -> new AtomicInteger());
         if (open.incrementAndGet() > maxStreamsPerUser) {
             open.decrementAndGet();

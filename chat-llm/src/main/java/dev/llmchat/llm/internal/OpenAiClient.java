@@ -174,14 +174,12 @@ public final class OpenAiClient implements AutoCloseable {
      * Streams have no OkHttp read timeout: the watchdog enforces the first-token, idle and total limits and
      * cancels the call. A read timeout sets SO_TIMEOUT on the socket, which turns every blocking read of a virtual
      * thread into a timed park: a timer put into the scheduler and taken out again for each chunk (profiled: about
-     * a tenth of the server's CPU with 64 paced streams). Their listeners hear when the reader is about to go back
-     * to the network ({@link StreamCall#pauses}).
+     * a tenth of the server's CPU with 64 paced streams).
      */
     private static EventSource.Factory events(OkHttpClient base) {
         return EventSources.createFactory(base.newBuilder()
                 .readTimeout(Duration.ZERO)
                 .callTimeout(Duration.ZERO)
-                .addInterceptor(StreamCall.pauses())
                 .build());
     }
 

@@ -10,17 +10,11 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
-import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import okhttp3.sse.EventSource;
 import okhttp3.sse.EventSourceListener;
-import okio.Buffer;
-import okio.BufferedSource;
-import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * One streamed reply: reads the server-sent events, relays text to the caller's listener and keeps the
@@ -56,42 +50,8 @@ final class StreamCall extends EventSourceListener implements ChatStream, Watchd
     }
 
     void start(EventSource.Factory factory, Request request) {
-        source = factory.newEventSource(request.newBuilder().tag(StreamCall.class, this).build(), this);
+        source = factory.newEventSource(request, this);
         if (abort.get() != null) source.cancel();
-    }
-
-    /**
-     * Wraps a streamed response's body so that its call hears of each read from the network before it happens
-     * (then {@link ChatStreamListener#onPause}): the events read so far are all there is for now. Reads that a
-     * buffer answers count too, so a pause may come early, never late.
-     */
-    static Interceptor pauses() {
-        return chain -> {
-            Response response = chain.proceed(chain.request());
-            StreamCall call = chain.request().tag(StreamCall.class);
-            if (call == null) return response;
-            ResponseBody body = response.body();
-            BufferedSource source = Okio.buffer(new ForwardingSource(body.source()) {
-                @Override
-                public long read(Buffer sink, long byteCount) throws IOException {
-                    call.pause();
-                    return super.read(sink, byteCount);
-                }
-            });
-            return response.newBuilder().body(ResponseBody.create(source, body.contentType(), body.contentLength())).build();
-        };
-    }
-
-    private void pause() {
-        if (done || firstTextNanos == 0) return;
-        lock.lock();
-        try {
-            if (!done) listener.onPause();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the stream listener failed in onPause", e);
-        } finally {
-            lock.unlock();
-        }
     }
 
     @Override
