@@ -24,8 +24,9 @@ import java.util.concurrent.Executors;
  * {@code slow} waits 150 ms between chunks, {@code flaky-N} answers 503 to its first N calls,
  * {@code ratelimited} always answers 429 with {@code Retry-After: 1}, {@code hang} waits 3 s before
  * answering, {@code stall} goes silent for 5 s after two chunks, {@code malformed} sends a broken chunk
- * after the first, {@code flood} answers {@link #flood()} (9 MB of UTF-8) as fast as it can. Every request body is recorded, with the Authorization header it came with as
- * {@code __authorization}; streams whose client went away are recorded in {@link #abandoned}.
+ * after the first, {@code flood} answers {@link #flood()} (9 MB of UTF-8) as fast as it can. Every request
+ * body is recorded, with the Authorization header it came with as {@code __authorization}; streams whose
+ * client went away are recorded in {@link #abandoned}.
  */
 final class FakeOpenAi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -119,7 +120,7 @@ final class FakeOpenAi implements AutoCloseable {
         }
     }
 
-    /** The {@code flood} model's chunks: 3,000 of 1,000 characters (about 3 KB), each starting with its number. */
+    /** The {@code flood} model's chunks: 3,000 of 1,000 characters (about 3 KB each), each starting with its number. */
     static List<String> flood() {
         List<String> out = new ArrayList<>();
         String filler = "流".repeat(994);
