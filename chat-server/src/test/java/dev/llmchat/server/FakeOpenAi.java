@@ -24,7 +24,7 @@ import java.util.concurrent.Executors;
  * {@code slow} waits 150 ms between chunks, {@code flaky-N} answers 503 to its first N calls,
  * {@code ratelimited} always answers 429 with {@code Retry-After: 1}, {@code hang} waits 3 s before
  * answering, {@code stall} goes silent for 5 s after two chunks, {@code malformed} sends a broken chunk
- * after the first, {@code flood} answers {@link #flood()} (9 MB of UTF-8) as fast as it can. Every request
+ * after the first, {@code flood} answers {@link Flood} (9 MB of UTF-8) as fast as it can. Every request
  * body is recorded, with the Authorization header it came with as {@code __authorization}; streams whose
  * client went away are recorded in {@link #abandoned}.
  */
@@ -86,8 +86,9 @@ final class FakeOpenAi implements AutoCloseable {
                 return;
             }
             JsonNode messages = body.path("messages");
+            boolean flood = model.equals("flood") && !isTitleRequest(body);
             String reply = isTitleRequest(body) ? title
-                    : model.equals("flood") ? String.join("", flood())
+                    : flood ? Flood.TEXT
                     : "[" + body.path("model").asText() + "] Echo: " + messages.path(messages.size() - 1).path("content").asText();
             if (!body.path("stream").asBoolean(false)) {
                 String json = "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
@@ -102,7 +103,7 @@ final class FakeOpenAi implements AutoCloseable {
             ex.sendResponseHeaders(200, 0);
             OutputStream out = ex.getResponseBody();
             send(out, "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}");
-            List<String> chunks = model.equals("flood") && !isTitleRequest(body) ? flood() : chunks(reply);
+            List<String> chunks = flood ? Flood.CHUNKS : chunks(reply);
             for (int i = 0; i < chunks.size(); i++) {
                 if (model.equals("break-after-2") && i == 2) return;
                 if (model.equals("stall") && i == 2) sleep(5000);
@@ -120,12 +121,14 @@ final class FakeOpenAi implements AutoCloseable {
         }
     }
 
-    /** The {@code flood} model's chunks: 3,000 of 1,000 characters (about 3 KB each), each starting with its number. */
-    static List<String> flood() {
-        List<String> out = new ArrayList<>();
-        String filler = "流".repeat(994);
-        for (int i = 0; i < 3000; i++) out.add(String.format("%06d", i) + filler);
-        return out;
+    /** The {@code flood} model's reply, built when first used (a holder class: most tests never need its 12 MB). */
+    static final class Flood {
+        /** 3,000 chunks of 1,000 characters (about 3 KB each in UTF-8), each starting with its number. */
+        static final List<String> CHUNKS = java.util.stream.IntStream.range(0, 3000).mapToObj(i -> String.format("%06d", i) + "流".repeat(994)).toList();
+        static final String TEXT = String.join("", CHUNKS);
+
+        private Flood() {
+        }
     }
 
     static List<String> chunks(String text) {

@@ -122,10 +122,9 @@ class FuzzTest {
                     if (random.nextInt(10) == 0) b.header("Idempotency-Key", nasty().replaceAll("[^\\x21-\\x7e]", "") + "k");
                     byte[] body = body(fields);
                     b.method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-                    HttpRequest request;
                     TestServer.Response r;
                     try {
-                        request = b.build();
+                        HttpRequest request = b.build();
                         r = oversized(request) ? sendAlone(request) : s.send(request);
                     } catch (IllegalArgumentException unsendable) {
                         continue; // the client library refuses it (a header it cannot send): nothing reached the server

@@ -34,16 +34,15 @@ class SlowClientTest {
         try (TestServer s = new TestServer(dir)) {
             String token = configure(s, "slow_reader");
             String id = s.newConversation(token);
-            String expected = String.join("", FakeOpenAi.flood());
             try (Socket socket = s.streamUnread(token, id, "all of it")) {
                 // reading nothing meanwhile, the reply is stored whole: the model's reader did not wait for this client
                 TestServer.await(() -> reply(s, token, id).path("status").asText().equals("complete"), Duration.ofSeconds(60));
-                assertThat(reply(s, token, id).path("content").asText()).isEqualTo(expected);
+                assertThat(reply(s, token, id).path("content").asText()).isEqualTo(FakeOpenAi.Flood.TEXT);
 
                 TestServer.Response streamed = TestServer.raw(socket.getInputStream().readAllBytes());
 
                 assertThat(streamed.status()).isEqualTo(200);
-                assertThat(streamed.streamedText()).as("every chunk, in order").isEqualTo(expected);
+                assertThat(streamed.streamedText()).as("every chunk, in order").isEqualTo(FakeOpenAi.Flood.TEXT);
                 assertThat(streamed.text()).endsWith("data: {\"done\": true}\n\n");
             }
         }
@@ -63,7 +62,7 @@ class SlowClientTest {
                     TestServer.Response r = s.post("/chat", token, "{\"session_id\":\"" + second + "\",\"message\":\"again\",\"stream\":true}");
                     if (r.status() == 429) return false;
                     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-                    assertThat(r.streamedText()).isEqualTo(String.join("", FakeOpenAi.flood()));
+                    assertThat(r.streamedText()).isEqualTo(FakeOpenAi.Flood.TEXT);
                     return true;
                 }, Duration.ofSeconds(30));
 
@@ -73,7 +72,7 @@ class SlowClientTest {
                 assertThat(cut.text()).doesNotContain("\"done\"");
                 String whole = cut.text().substring(0, cut.text().lastIndexOf("\n\n") + 2);
                 String received = new TestServer.Response(200, Map.of(), whole.getBytes(java.nio.charset.StandardCharsets.UTF_8)).streamedText();
-                assertThat(String.join("", FakeOpenAi.flood())).startsWith(received).isNotEqualTo(received);
+                assertThat(FakeOpenAi.Flood.TEXT).startsWith(received).isNotEqualTo(received);
             }
         }
     }
