@@ -4,8 +4,10 @@ package dev.llmchat.core;
 public enum Role {
     SYSTEM, USER, ASSISTANT;
 
+    private final String wireName = name().toLowerCase(java.util.Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return wireName;
     }
 
     public static Role fromWire(String name) {
