@@ -110,47 +110,19 @@ public class JsonBench {
         return PARSE_CHUNK.invoke(upstreamChunk);
     }
 
-    /** Wire.requestBody itself, for a 200-message prompt whose messages were sent before (a conversation's next turn). */
+    /** Wire.requestBody itself, for a 200-message prompt. */
     @Benchmark
     public Object encodeUpstreamRequest200() throws Throwable {
-        return REQUEST_BODY.invoke(request, true, SENT_BEFORE);
-    }
-
-    /** The same, with every message encoded anew (a server's first turn of each conversation). */
-    @Benchmark
-    public Object encodeUpstreamRequest200Cold() throws Throwable {
-        return REQUEST_BODY.invoke(request, true, NEVER_KEPT);
+        return REQUEST_BODY.invoke(request, true);
     }
 
     private static final java.lang.invoke.MethodHandle PARSE_CHUNK = wire("parseChunk", String.class);
-    private static final Class<?> ENCODED = wireClass("Wire$EncodedMessages");
-    private static final java.lang.invoke.MethodHandle REQUEST_BODY = wire("requestBody", dev.llmchat.core.ChatRequest.class, boolean.class, ENCODED);
-    /** As OpenAiClient keeps them (16 MiB), and a cache that keeps nothing. */
-    private static final Object SENT_BEFORE = encodedMessages(16L << 20);
-    private static final Object NEVER_KEPT = encodedMessages(0);
-
-    private static Class<?> wireClass(String name) {
-        try {
-            return Class.forName("dev.llmchat.llm.internal." + name);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("chat-llm's " + name + " changed; update JsonBench", e);
-        }
-    }
-
-    private static Object encodedMessages(long maxBytes) {
-        try {
-            java.lang.reflect.Constructor<?> c = ENCODED.getDeclaredConstructor(long.class);
-            c.setAccessible(true);
-            return c.newInstance(maxBytes);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("chat-llm's Wire.EncodedMessages changed; update JsonBench", e);
-        }
-    }
+    private static final java.lang.invoke.MethodHandle REQUEST_BODY = wire("requestBody", dev.llmchat.core.ChatRequest.class, boolean.class);
 
     /** chat-llm's Wire is package-private: its methods are reached by reflection once, then called as handles. */
     private static java.lang.invoke.MethodHandle wire(String name, Class<?>... parameters) {
         try {
-            java.lang.reflect.Method m = wireClass("Wire").getDeclaredMethod(name, parameters);
+            java.lang.reflect.Method m = Class.forName("dev.llmchat.llm.internal.Wire").getDeclaredMethod(name, parameters);
             m.setAccessible(true);
             return java.lang.invoke.MethodHandles.lookup().unreflect(m);
         } catch (ReflectiveOperationException e) {

@@ -55,8 +55,6 @@ public final class OpenAiClient implements AutoCloseable {
     private final EventSource.Factory h2cEvents;
     private final Watchdog watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** About 16 MiB of message JSON, several hundred conversations' prompts (with the texts they are keyed by, up to twice that). */
-    private final Wire.EncodedMessages encoded = new Wire.EncodedMessages(16L << 20);
 
     /**
      * {@code shared}: a caller's client whose pool (and settings) to reuse, or {@code null} for our own;
@@ -190,7 +188,7 @@ public final class OpenAiClient implements AutoCloseable {
                 .url(target.url())
                 .header("User-Agent", userAgent)
                 .header("Accept", stream ? "text/event-stream" : "application/json")
-                .post(RequestBody.create(Wire.requestBody(request, stream, encoded), JSON));
+                .post(RequestBody.create(Wire.requestBody(request, stream), JSON));
         String key = request.endpoint().apiKey().strip();
         if (!key.isEmpty()) {
             try {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.io.NumberInput;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
@@ -18,11 +17,7 @@ import dev.llmchat.core.FinishReason;
 import dev.llmchat.core.ModelException;
 import dev.llmchat.core.Usage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -62,75 +57,30 @@ final class Wire {
         }
     }
 
-    /**
-     * The request body, {@code {"model","messages","temperature","max_tokens","stream"}}. Each message's JSON comes
-     * from {@code encoded}: a conversation's prompt repeats its history turn after turn, and escaping and UTF-8
-     * encoding that history again was most of the work of a body.
-     */
-    static byte[] requestBody(ChatRequest request, boolean stream, EncodedMessages encoded) {
-        byte[] head = ("{\"model\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(request.endpoint().model()))
-                + "\",\"messages\":[").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("],\"temperature\":" + request.temperature() + ",\"max_tokens\":" + request.maxTokens()
-                + ",\"stream\":" + stream + "}").getBytes(StandardCharsets.US_ASCII);
-        List<ChatMessage> messages = request.messages();
-        byte[][] parts = new byte[messages.size()][];
-        int size = head.length + tail.length + messages.size() - 1;
-        for (int i = 0; i < parts.length; i++) size += (parts[i] = encoded.of(messages.get(i))).length;
-        byte[] body = new byte[size];
-        System.arraycopy(head, 0, body, 0, head.length);
-        int at = head.length;
-        for (int i = 0; i < parts.length; i++) {
-            if (i > 0) body[at++] = ',';
-            System.arraycopy(parts[i], 0, body, at, parts[i].length);
-            at += parts[i].length;
-        }
-        System.arraycopy(tail, 0, body, at, tail.length);
-        return body;
-    }
-
-    /**
-     * The JSON of prompt messages, {@code {"role","content"}}, by message (role and text), kept up to a total size;
-     * past it, everything is dropped and refilled. Thread-safe.
-     */
-    static final class EncodedMessages {
-        private final ConcurrentHashMap<ChatMessage, byte[]> json = new ConcurrentHashMap<>();
-        private final AtomicLong bytes = new AtomicLong();
-        private final long maxBytes;
-
-        EncodedMessages(long maxBytes) {
-            this.maxBytes = maxBytes;
-        }
-
-        byte[] of(ChatMessage m) {
-            byte[] known = json.get(m);
-            if (known != null) return known;
-            byte[] encoded = encode(m);
-            if (encoded.length > maxBytes) return encoded;
-            if (bytes.addAndGet(encoded.length) > maxBytes) {
-                json.clear();
-                bytes.set(encoded.length);
-            }
-            if (json.putIfAbsent(m, encoded) != null) bytes.addAndGet(-encoded.length);
-            return encoded;
-        }
-
-        /** The bytes kept (for tests). */
-        long size() {
-            return bytes.get();
-        }
-
-        private static byte[] encode(ChatMessage m) {
-            ByteArrayBuilder out = new ByteArrayBuilder(m.content().length() * 3 / 2 + 32);
-            try (JsonGenerator json = FACTORY.createGenerator(out)) {
+    static byte[] requestBody(ChatRequest request, boolean stream) {
+        // the ASCII size as first guess; more comes in further blocks, not by copying what was written
+        int size = 128;
+        for (ChatMessage m : request.messages()) size += m.content().length() + 32;
+        ByteArrayBuilder out = new ByteArrayBuilder(size);
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("model", request.endpoint().model());
+            json.writeArrayFieldStart("messages");
+            for (ChatMessage m : request.messages()) {
                 json.writeStartObject();
                 json.writeStringField("role", m.role().wireName());
                 json.writeStringField("content", m.content());
                 json.writeEndObject();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot happen: writing JSON to memory", e);
             }
-            return out.toByteArray();
+            json.writeEndArray();
+            json.writeNumberField("temperature", request.temperature());
+            json.writeNumberField("max_tokens", request.maxTokens());
+            json.writeBooleanField("stream", stream);
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: writing JSON to memory", e);
         }
+        return out.toByteArray();
     }
 
     /** Parses the data of one SSE event (not {@code [DONE]}). */

@@ -23,7 +23,7 @@ class WireTest {
         ChatRequest request = new ChatRequest(new ModelEndpoint("http://h/v1", "m-1", "sk-never-in-body", 4096, true),
                 List.of(new ChatMessage(Role.SYSTEM, "sys"), new ChatMessage(Role.USER, "q \"1\" 你好"), new ChatMessage(Role.ASSISTANT, "a")), 0.2, 100);
 
-        String json = new String(Wire.requestBody(request, true, new Wire.EncodedMessages(1 << 20)), StandardCharsets.UTF_8);
+        String json = new String(Wire.requestBody(request, true), StandardCharsets.UTF_8);
 
         assertThat(json).isEqualTo("{\"model\":\"m-1\",\"messages\":[{\"role\":\"system\",\"content\":\"sys\"},"
                 + "{\"role\":\"user\",\"content\":\"q \\\"1\\\" 你好\"},{\"role\":\"assistant\",\"content\":\"a\"}],"
@@ -35,53 +35,10 @@ class WireTest {
         ChatRequest request = new ChatRequest(new ModelEndpoint("http://h/v1", "m", "", 4096, true),
                 List.of(new ChatMessage(Role.USER, "line 1\nline 2\ttab \\ \u0001 😀👍🏽")), 1, 1);
 
-        String json = new String(Wire.requestBody(request, false, new Wire.EncodedMessages(1 << 20)), StandardCharsets.UTF_8);
+        String json = new String(Wire.requestBody(request, false), StandardCharsets.UTF_8);
 
         assertThat(json).isEqualTo("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"line 1\\nline 2\\ttab \\\\ \\u0001 \\uD83D\\uDE00\\uD83D\\uDC4D\\uD83C\\uDFFD\"}],"
                 + "\"temperature\":1.0,\"max_tokens\":1,\"stream\":false}");
-    }
-
-    @Test
-    void a_body_from_kept_message_json_is_the_body_written_anew() {
-        Wire.EncodedMessages kept = new Wire.EncodedMessages(1 << 20);
-        Wire.EncodedMessages none = new Wire.EncodedMessages(0);
-        ModelEndpoint endpoint = new ModelEndpoint("http://h/v1", "m \"x\"", "", 4096, true);
-        List<ChatMessage> history = List.of(new ChatMessage(Role.USER, "你好 \"q\""), new ChatMessage(Role.ASSISTANT, "😀\n"));
-        ChatRequest first = new ChatRequest(endpoint, history, 0.7, 10);
-        // the next turn: new instances of the same messages (as a prompt is built), one more message, and the same
-        // text under another role, which must not take the first one's JSON
-        List<ChatMessage> next = List.of(new ChatMessage(Role.USER, new String("你好 \"q\"")), new ChatMessage(Role.ASSISTANT, "😀\n"),
-                new ChatMessage(Role.ASSISTANT, "你好 \"q\""));
-        ChatRequest second = new ChatRequest(endpoint, next, 0.7, 10);
-
-        String written = new String(Wire.requestBody(first, true, kept), StandardCharsets.UTF_8);
-        long afterFirst = kept.size();
-        String again = new String(Wire.requestBody(second, true, kept), StandardCharsets.UTF_8);
-
-        assertThat(written).isEqualTo(new String(Wire.requestBody(first, true, none), StandardCharsets.UTF_8))
-                .isEqualTo("{\"model\":\"m \\\"x\\\"\",\"messages\":[{\"role\":\"user\",\"content\":\"你好 \\\"q\\\"\"},"
-                        + "{\"role\":\"assistant\",\"content\":\"\\uD83D\\uDE00\\n\"}],\"temperature\":0.7,\"max_tokens\":10,\"stream\":true}");
-        assertThat(again).isEqualTo(new String(Wire.requestBody(second, true, none), StandardCharsets.UTF_8))
-                .contains("{\"role\":\"assistant\",\"content\":\"你好 \\\"q\\\"\"}]");
-        assertThat(afterFirst).isPositive();
-        assertThat(kept.size()).as("only the third message was new").isGreaterThan(afterFirst).isLessThan(2 * afterFirst);
-        assertThat(none.size()).isZero();
-    }
-
-    @Test
-    void kept_message_json_stays_within_its_bound() {
-        Wire.EncodedMessages kept = new Wire.EncodedMessages(4096);
-        ModelEndpoint endpoint = new ModelEndpoint("http://h/v1", "m", "", 4096, true);
-        for (int i = 0; i < 1000; i++) {
-            ChatRequest request = new ChatRequest(endpoint, List.of(new ChatMessage(Role.USER, "message number " + i)), 1, 1);
-            assertThat(new String(Wire.requestBody(request, false, kept), StandardCharsets.UTF_8))
-                    .contains("{\"role\":\"user\",\"content\":\"message number " + i + "\"}");
-            assertThat(kept.size()).isBetween(1L, 4096L);
-        }
-        String big = "x".repeat(5000);
-        ChatRequest request = new ChatRequest(endpoint, List.of(new ChatMessage(Role.USER, big)), 1, 1);
-        assertThat(new String(Wire.requestBody(request, false, kept), StandardCharsets.UTF_8)).contains(big);
-        assertThat(kept.size()).as("a message larger than the bound is not kept").isBetween(1L, 4096L);
     }
 
     @ParameterizedTest(name = "{0}")
