@@ -333,7 +333,7 @@ public final class LoadSuite {
             }
             ObjectNode p = Profile.summarize(jfr, 20);
             p.put("start_ms_with_jfr", Tally.round(t / 1e6));
-            p.put("jvm_flags", "default (no start-up cache)");
+            p.put("jvm_flags", "bin/server-jvm-options only (no start-up cache)");
             scenarios.set("startup_profile", p);
         } catch (IOException | RuntimeException e) {
             scenarios.putObject("startup_profile").put("failed", e.toString());

@@ -13,11 +13,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The chat server as its own JVM, exactly as an operator starts it ({@code java -cp <its runtime class path>
- * dev.llmchat.server.Main}, configured by environment variables), in a directory of its own (so no
- * {@code .env} is read), with its output in {@code server.log} there.
+ * The chat server as its own JVM, exactly as an operator starts it ({@code java @bin/server-jvm-options -cp <its
+ * runtime class path> dev.llmchat.server.Main}, configured by environment variables), in a directory of its own
+ * (so no {@code .env} is read), with its output in {@code server.log} there.
  */
 final class ServerProcess implements AutoCloseable {
+    /** bin/run's JVM options (an argument file), so that the server measured runs as bin/run starts it; the bench runs from the repository. */
+    static final String LAUNCHER_OPTIONS = launcherOptions();
+
+    private static String launcherOptions() {
+        Path file = Path.of("bin", "server-jvm-options").toAbsolutePath();
+        if (!Files.isRegularFile(file)) throw new IllegalStateException(file + " not found: run the benchmarks from the repository's root");
+        return "@" + file;
+    }
+
     final Process process;
     final long pid;
     final int port;
@@ -74,7 +83,7 @@ final class ServerProcess implements AutoCloseable {
         long write(String classpath) {
             if (!aot) return 0;
             List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                    "-XX:AOTMode=create", "-XX:AOTConfiguration=" + base + ".aotconf", "-XX:AOTCache=" + base + ".aot", "-Xlog:aot=off,cds=off",
+                    LAUNCHER_OPTIONS, "-XX:AOTMode=create", "-XX:AOTConfiguration=" + base + ".aotconf", "-XX:AOTCache=" + base + ".aot", "-Xlog:aot=off,cds=off",
                     "-cp", classpath, "dev.llmchat.server.Main");
             Path log = Path.of(base + "-write.log");
             try {
@@ -113,6 +122,7 @@ final class ServerProcess implements AutoCloseable {
             List<String> cmd = new ArrayList<>();
             cmd.add(java);
             cmd.add("--enable-native-access=ALL-UNNAMED");
+            cmd.add(LAUNCHER_OPTIONS);
             cmd.addAll(jvmArgs);
             cmd.add("-cp");
             cmd.add(classpath);
