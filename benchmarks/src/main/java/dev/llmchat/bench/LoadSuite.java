@@ -179,7 +179,8 @@ public final class LoadSuite {
     private ObjectNode serverJson(ServerProcess s) {
         ObjectNode n = Client.JSON.createObjectNode();
         ArrayNode cmd = n.putArray("command");
-        for (String c : s.command) cmd.add(c.equals(serverClasspath) ? "<chat-server runtime class path: benchmarks/target/server-classpath.txt>" : c);
+        for (String c : s.command) cmd.add(c.equals(serverClasspath) ? "<chat-server runtime class path: benchmarks/target/server-classpath.txt>"
+                : c.equals(ServerProcess.LAUNCHER_OPTIONS) ? "@bin/server-jvm-options" : c);
         ObjectNode env = n.putObject("environment");
         s.env.forEach(env::put);
         n.put("note", "LOG_LEVEL unset: INFO, the default (one line per request, per turn and per model call, to a file)");
