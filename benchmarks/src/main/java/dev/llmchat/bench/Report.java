@@ -102,6 +102,16 @@ public final class Report {
         }
     }
 
+    /** The options in bin/run's argument file, without its comments. */
+    static String launcherOptions(Path repo) throws IOException {
+        List<String> options = new ArrayList<>();
+        for (String line : Files.readAllLines(repo.resolve("bin/server-jvm-options"))) {
+            String option = line.replaceFirst("#.*", "").strip();
+            if (!option.isEmpty()) options.add(option);
+        }
+        return String.join(" ", options);
+    }
+
     /** The commit checked out and when the installed module jars were built. */
     static String code(Path repo) throws IOException {
         String head = "?";
@@ -491,7 +501,7 @@ public final class Report {
         return i < arr.size() ? arr.get(i).path(field).asText() : "";
     }
 
-    private void method() {
+    private void method() throws IOException {
         JsonNode server = load.path("server");
         line("## How it was measured");
         line();
@@ -506,8 +516,8 @@ public final class Report {
         line("- **Baseline**: the same driver straight to the fake, in the same run: alternating pairs (A), or phases alternating with the server's (B, C, F, D). "
                 + "The direct request carries the conversation so far (≤ 200 messages), about what the server forwards.");
         line("- **CPU**: utime+stime of the server process from `/proc/<pid>/stat` over each phase; machine share from `/proc/stat`.");
-        line("- **Server**: its own JVM, `" + String.join(" ", toList(server.path("command"))) + "`, with bin/run's JVM options (`bin/server-jvm-options`: G1, heap by ergonomics, "
-                + "`-XX:MaxTenuringThreshold=2`), plus `-Xmx1g` for the held-streams server. Environment: `" + env(server.path("environment")) + "`. Rate limits are off, registration uses Argon2id with 1 MiB "
+        line("- **Server**: its own JVM, `" + String.join(" ", toList(server.path("command"))) + "`, with bin/run's JVM options (`bin/server-jvm-options`: `" + launcherOptions(repo) + "`; "
+                + "the collector and heap size as the JVM chooses them otherwise), plus `-Xmx1g` for the held-streams server. Environment: `" + env(server.path("environment")) + "`. Rate limits are off, registration uses Argon2id with 1 MiB "
                 + "(`PASSWORD_HASH_MEMORY_KIB=1024`, the minimum) so creating a thousand accounts does not dominate, the preset points at the fake "
                 + "(presets are trusted, so no outbound policy is involved). `LOG_LEVEL` is the default INFO (a line per request, per turn and per model call, to a file). "
                 + "SQLite as the store sets it (WAL, synchronous=FULL).");
