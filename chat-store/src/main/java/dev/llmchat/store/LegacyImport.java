@@ -245,7 +245,7 @@ final class LegacyImport implements JavaMigration {
             if (known != null) return known;
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO users (username, username_key, email, password_hash, is_active, is_admin, created_at)
-                    VALUES (?, ?, '', ?, ?, ?, ?)""", new String[] {"id"})) {
+                    VALUES (?, ?, '', ?, ?, ?, ?)""")) {
                 ps.setString(1, username);
                 ps.setString(2, key(username));
                 ps.setString(3, passwordHash);
@@ -253,9 +253,13 @@ final class LegacyImport implements JavaMigration {
                 ps.setBoolean(5, admin);
                 ps.setLong(6, now.toEpochMilli());
                 ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    keys.next();
-                    long id = keys.getLong(1);
+            }
+            // by its unique key, not generated keys: the store's SQLite connections have those off (SqlitePool)
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM users WHERE username_key = ?")) {
+                ps.setString(1, key(username));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    long id = rs.getLong(1);
                     accounts.put(key(username), id);
                     created.add(username);
                     return id;

@@ -37,6 +37,7 @@ final class SqlConversations {
 
     private final Jdbi jdbi;
     private final Writes writes;
+    private final DatabaseUrl.Kind kind;
 
     /**
      * FROM, WHERE and ORDER BY of a walk through one conversation's messages ({@code :id}) by the
@@ -64,6 +65,7 @@ final class SqlConversations {
     SqlConversations(Jdbi jdbi, Writes writes, DatabaseUrl.Kind kind) {
         this.jdbi = jdbi;
         this.writes = writes;
+        this.kind = kind;
         this.forward = walk(kind, true);
         this.backward = walk(kind, false);
     }
@@ -232,7 +234,7 @@ final class SqlConversations {
                 .bind("interrupted", MessageStatus.INTERRUPTED).bind("streaming", MessageStatus.STREAMING).bind("now", now).execute());
     }
 
-    private static Message append(Handle h, ConversationId id, NewMessage message) {
+    private Message append(Handle h, ConversationId id, NewMessage message) {
         Instant at = Mapping.truncate(message.createdAt());
         // Counter first: it locks the conversation row (on databases with row locks) and tells whether it exists.
         int touched = h.createUpdate("""
@@ -242,14 +244,13 @@ final class SqlConversations {
                         WHERE session_id = :id""")
                 .bind("id", id).bind("at", at).execute();
         if (touched == 0) throw NotFoundException.conversation();
-        long messageId = h.createUpdate("""
+        long messageId = InsertedId.insert(h, kind, """
                         INSERT INTO messages (conversation_id, role, content, status, created_at, prompt_tokens, completion_tokens)
                         SELECT id, :role, :content, :status, :at, :promptTokens, :completionTokens
-                        FROM conversations WHERE session_id = :id""")
-                .bind("id", id).bind("role", message.role()).bind("content", message.content())
-                .bind("status", message.status()).bind("at", at)
-                .bind("promptTokens", message.promptTokens()).bind("completionTokens", message.completionTokens())
-                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                        FROM conversations WHERE session_id = :id""",
+                s -> s.bind("id", id).bind("role", message.role()).bind("content", message.content())
+                        .bind("status", message.status()).bind("at", at)
+                        .bind("promptTokens", message.promptTokens()).bind("completionTokens", message.completionTokens()));
         return new Message(messageId, message.role(), message.content(), message.status(), at);
     }
 

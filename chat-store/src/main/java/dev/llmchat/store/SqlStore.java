@@ -65,7 +65,7 @@ public final class SqlStore implements ConversationStore, UserStore, SettingsSto
         if (kind == DatabaseUrl.Kind.SQLITE) jdbi.setStatementBuilderFactory(new SqliteStatements());
         Writes writes = new Writes(jdbi, kind == DatabaseUrl.Kind.SQLITE);
         this.conversations = new SqlConversations(jdbi, writes, kind);
-        this.users = new SqlUsers(jdbi, writes);
+        this.users = new SqlUsers(jdbi, writes, kind);
         this.settings = new SqlSettings(jdbi, writes, Clock.systemUTC());
     }
 

@@ -24,22 +24,23 @@ final class SqlUsers {
 
     private final Jdbi jdbi;
     private final Writes writes;
+    private final DatabaseUrl.Kind kind;
 
-    SqlUsers(Jdbi jdbi, Writes writes) {
+    SqlUsers(Jdbi jdbi, Writes writes, DatabaseUrl.Kind kind) {
         this.jdbi = jdbi;
         this.writes = writes;
+        this.kind = kind;
     }
 
     User create(NewUser user) {
         Instant at = Mapping.truncate(user.createdAt());
         try {
-            long id = writes.withHandle(h -> h.createUpdate("""
+            long id = writes.withHandle(h -> InsertedId.insert(h, kind, """
                             INSERT INTO users (username, username_key, email, password_hash, is_active, is_admin, created_at)
-                            VALUES (:username, :key, :email, :passwordHash, :active, :admin, :at)""")
-                    .bind("username", user.username()).bind("key", key(user.username()))
-                    .bind("email", user.email()).bind("passwordHash", user.passwordHash())
-                    .bind("active", true).bind("admin", user.admin()).bind("at", at)
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+                            VALUES (:username, :key, :email, :passwordHash, :active, :admin, :at)""",
+                    s -> s.bind("username", user.username()).bind("key", key(user.username()))
+                            .bind("email", user.email()).bind("passwordHash", user.passwordHash())
+                            .bind("active", true).bind("admin", user.admin()).bind("at", at)));
             return new User(new UserId(id), user.username(), user.email(), user.passwordHash(), true, user.admin(), at);
         } catch (StatementException e) {
             if (SqlErrors.isUniqueViolation(e)) throw new ConflictException("username_taken", "That username is already taken");

@@ -8,7 +8,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.statement.DefaultStatementBuilder;
 import org.jdbi.v3.core.statement.StatementBuilder;
 import org.jdbi.v3.core.statement.StatementBuilderFactory;
@@ -29,19 +28,16 @@ import org.sqlite.core.DB;
  * so a connection's statements need no lock. A statement still open when the same SQL is asked again on the same
  * connection (a query inside the iteration of another) gets a new one, closed as usual.
  *
- * <p>INSERTs are not kept. After every INSERT, sqlite-jdbc runs {@code SELECT last_insert_rowid()} for its generated
- * keys and leaves that statement open until the INSERT is executed again or closed; kept, it would stay "in
- * progress" on the connection, and SQLite refuses {@code VACUUM INTO} (the online backup) while one is.
+ * <p>This relies on the pool's connections having sqlite-jdbc's generated keys off ({@link SqlitePool}). With them on,
+ * sqlite-jdbc runs {@code SELECT last_insert_rowid()} after every INSERT and leaves that statement open until the INSERT
+ * is executed again or closed; a kept INSERT would then stay "in progress" on the connection, and SQLite refuses
+ * {@code VACUUM INTO} (the online backup) while one is.
  */
 final class SqliteStatements implements StatementBuilderFactory {
     /** Statements kept per connection at most; the store has a few dozen, some with variants. */
     static final int PER_CONNECTION = 128;
 
-    /** sqlite-jdbc's own test for an INSERT (CoreStatement.INSERT_PATTERN), which decides when it reads generated keys. */
-    private static final Pattern INSERT = Pattern.compile("^\\s*(?:with\\s+.+\\(.+?\\))*\\s*(?:insert|replace)\\s*", Pattern.CASE_INSENSITIVE);
-
     private final Map<SQLiteConnection, Kept> connections = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> inserts = new ConcurrentHashMap<>();
 
     @Override
     public StatementBuilder createStatementBuilder(Connection conn) {
@@ -84,10 +80,8 @@ final class SqliteStatements implements StatementBuilderFactory {
         @Override
         public PreparedStatement create(Connection conn, String sql, StatementContext ctx) throws SQLException {
             SQLiteConnection raw = conn.unwrap(SQLiteConnection.class);
-            if (inserts.computeIfAbsent(sql, q -> INSERT.matcher(q).find())) return super.create(raw, sql, ctx);
             Kept k = kept(raw);
-            // sqlite-jdbc prepares the same statement whatever generated keys are asked for; the key says so anyway
-            String key = ctx.isReturningGeneratedKeys() ? "K " + String.join(",", ctx.getGeneratedKeysColumnNames()) + " " + sql : "  " + sql;
+            String key = sql;
             PreparedStatement s = k.statements.get(key);
             if (s != null && k.lent.containsKey(s)) return super.create(raw, sql, ctx);
             if (s == null || s.isClosed()) {

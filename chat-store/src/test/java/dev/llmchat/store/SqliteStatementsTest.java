@@ -103,14 +103,22 @@ final class SqliteStatementsTest {
         assertThat(jdbi.withHandle(this::values)).containsExactly("a", "b", "c", "d");
     }
 
+    private long insertReturningId(Handle h, String v) {
+        return h.createQuery("INSERT INTO t (v) VALUES (:v) RETURNING id").bind("v", v).addCustomizer(recorder()).mapTo(Long.class).one();
+    }
+
     @Test
-    void an_insert_leaves_nothing_in_progress_so_an_online_backup_can_run() {
+    void inserts_are_kept_and_leave_nothing_in_progress_so_an_online_backup_can_run() {
         Path backup = dir.resolve("backup.db");
         jdbi.useHandle(h -> {
             h.execute("INSERT INTO t (v) VALUES (?)", "a");
             h.execute("INSERT INTO t (v) VALUES (?)", "b");
+            long c = insertReturningId(h, "c");
+            assertThat(insertReturningId(h, "d")).isEqualTo(c + 1);
             h.execute("VACUUM INTO ?", backup.toString());
         });
-        assertThat(Jdbi.create("jdbc:sqlite:" + backup).withHandle(this::values)).containsExactly("a", "b");
+        assertThat(executed).hasSize(2);
+        assertThat(executed.get(1)).as("the INSERT, prepared once").isSameAs(executed.get(0));
+        assertThat(Jdbi.create("jdbc:sqlite:" + backup).withHandle(this::values)).containsExactly("a", "b", "c", "d");
     }
 }
