@@ -242,8 +242,18 @@ public final class Report {
                 rows.add(pcts("transit " + path, p.path("transit_us")));
                 rows.add(pcts("gap " + path, p.path("gap_us")));
             }
+            JsonNode spread = b.path("spread");
+            for (String path : spread.isMissingNode() ? List.<String>of() : List.of("server", "direct")) {
+                rows.add(pcts("TTFT " + path + ", starts spread", spread.path(path).path("ttft_us")));
+            }
             table(List.of("µs", "p50", "p90", "p99", "max"), rows);
             line();
+            if (!spread.isMissingNode()) {
+                line(String.format("*Starts spread:* %s. Added TTFT p50 %+.2f ms, p99 %+.2f ms (all 64 at once: p50 %+.2f ms, p99 %+.2f ms).",
+                        spread.path("what").asText(), spread.path("added_ttft_p50_us").asDouble() / 1000, spread.path("added_ttft_p99_us").asDouble() / 1000,
+                        b.path("added_ttft_p50_us").asDouble() / 1000, b.path("added_ttft_p99_us").asDouble() / 1000));
+                line();
+            }
             phaseTable(List.of(b.path("server"), b.path("direct")));
         }
         JsonNode c = s.path("cpu_per_chunk");
