@@ -553,6 +553,7 @@ abstract class StoreContractTest {
         Message question = store.startTurn(c.id(), "t1", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "q1", T0), alice, "").orElseThrow();
         Message answer = store.finishTurn(c.id(), "t1", 0, new NewMessage(Role.ASSISTANT, "a1 你好 😀", MessageStatus.COMPLETE, T0.plusSeconds(1), 3, 4));
 
+        assertThat(lease(c)).as("no turn, no expiry").containsExactly(null, null);
         assertThat(store.beginTurn(c.id(), "t2", T0.plusSeconds(2), T0.plusSeconds(62))).as("freed").isTrue();
         Message streaming = store.append(c.id(), new NewMessage(Role.ASSISTANT, "par", MessageStatus.STREAMING, T0.plusSeconds(3), 0, 0));
         Message finished = store.finishTurn(c.id(), "t2", streaming.id(), new NewMessage(Role.ASSISTANT, "partial", MessageStatus.INCOMPLETE, T0.plusSeconds(4), 0, 0));
@@ -566,6 +567,26 @@ abstract class StoreContractTest {
         assertThatThrownBy(() -> store.finishTurn(ConversationId.random(), "t3", 0, NewMessage.of(Role.ASSISTANT, "x", T0)))
                 .isInstanceOf(NotFoundException.class);
         assertThat(store.beginTurn(c.id(), "t4", T0.plusSeconds(6), T0.plusSeconds(66))).as("a failed finish frees nothing else").isFalse();
+    }
+
+    /** The conversation's turn id and lease expiry as stored. */
+    private List<Object> lease(Conversation c) {
+        return store.jdbi().withHandle(h -> h.createQuery("SELECT turn_id, turn_expires_at FROM conversations WHERE session_id = :id")
+                .bind("id", c.id()).map((rs, ctx) -> Arrays.asList(rs.getObject(1), rs.getObject(2))).one());
+    }
+
+    @Test
+    void a_late_finish_stores_its_reply_and_frees_only_its_own_turn() {
+        Conversation c = conversation(alice, "late", T0);
+        store.startTurn(c.id(), "old", T0, T0.plusSeconds(60), NewMessage.of(Role.USER, "q", T0), alice, "").orElseThrow();
+        assertThat(store.beginTurn(c.id(), "new", T0.plusSeconds(61), T0.plusSeconds(121))).as("the old lease ran out").isTrue();
+
+        store.finishTurn(c.id(), "old", 0, NewMessage.of(Role.ASSISTANT, "late", T0.plusSeconds(62)));
+
+        assertThat(store.history(c.id(), PageRequest.all()).items()).extracting(Message::content).containsExactly("q", "late");
+        assertThat(store.find(alice, c.id()).orElseThrow().messageCount()).isEqualTo(2);
+        assertThat(store.beginTurn(c.id(), "third", T0.plusSeconds(63), T0.plusSeconds(123))).as("'new' still holds it").isFalse();
+        assertThat(store.beginTurn(c.id(), "third", T0.plusSeconds(121), T0.plusSeconds(181))).as("until its lease ends, kept as it was").isTrue();
     }
 
     @Test
