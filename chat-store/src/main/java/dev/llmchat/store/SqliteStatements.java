@@ -81,14 +81,13 @@ final class SqliteStatements implements StatementBuilderFactory {
         public PreparedStatement create(Connection conn, String sql, StatementContext ctx) throws SQLException {
             SQLiteConnection raw = conn.unwrap(SQLiteConnection.class);
             Kept k = kept(raw);
-            String key = sql;
-            PreparedStatement s = k.statements.get(key);
+            PreparedStatement s = k.statements.get(sql);
             if (s != null && k.lent.containsKey(s)) return super.create(raw, sql, ctx);
             if (s == null || s.isClosed()) {
                 s = super.create(raw, sql, ctx);
-                k.statements.put(key, s);
+                k.statements.put(sql, s);
             }
-            k.lent.put(s, key);
+            k.lent.put(s, sql);
             return s;
         }
 
