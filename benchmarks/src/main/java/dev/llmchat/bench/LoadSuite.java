@@ -180,7 +180,7 @@ public final class LoadSuite {
         ObjectNode n = Client.JSON.createObjectNode();
         ArrayNode cmd = n.putArray("command");
         for (String c : s.command) cmd.add(c.equals(serverClasspath) ? "<chat-server runtime class path: benchmarks/target/server-classpath.txt>"
-                : c.equals(ServerProcess.LAUNCHER_OPTIONS) ? "@bin/server-jvm-options" : c);
+                : c.equals(ServerProcess.LAUNCHER_OPTIONS) ? "@" + ServerProcess.OPTIONS_FILE : c);
         ObjectNode env = n.putObject("environment");
         s.env.forEach(env::put);
         n.put("note", "LOG_LEVEL unset: INFO, the default (one line per request, per turn and per model call, to a file)");
@@ -476,29 +476,13 @@ public final class LoadSuite {
         phase(new Tally("warm-up direct"), direct, 3, 0, turn);
         Tally ts = new Tally("64 streams via server");
         Tally td = new Tally("64 streams direct");
-        for (int r = 0; r < plan.bRounds; r++) {
-            if ((r & 1) == 0) {
-                phase(td, direct, plan.bPhase, 0, turn);
-                phase(ts, viaServer, plan.bPhase, 0, turn);
-            } else {
-                phase(ts, viaServer, plan.bPhase, 0, turn);
-                phase(td, direct, plan.bPhase, 0, turn);
-            }
-        }
+        alternating(ts, viaServer, td, direct, 0, turn);
         sixtyFourServer = ts;
         // The same load with the turns' starts spread at random over one turn's length instead of all at once: what
         // the server adds to a turn's start while 64 streams run, without the queue of 64 starts in the same millisecond
         Tally ss = new Tally("64 streams via server, starts spread");
         Tally sd = new Tally("64 streams direct, starts spread");
-        for (int r = 0; r < plan.bRounds; r++) {
-            if ((r & 1) == 0) {
-                phase(sd, direct, plan.bPhase + SPREAD, SPREAD, turn);
-                phase(ss, viaServer, plan.bPhase + SPREAD, SPREAD, turn);
-            } else {
-                phase(ss, viaServer, plan.bPhase + SPREAD, SPREAD, turn);
-                phase(sd, direct, plan.bPhase + SPREAD, SPREAD, turn);
-            }
-        }
+        alternating(ss, viaServer, sd, direct, SPREAD, turn);
         ObjectNode r = scenarios.putObject("sixty_four");
         r.put("what", "64 clients, each streaming turns of 32 chunks at 20 ms (no first-token delay) in its own conversation; "
                 + plan.bRounds + " rounds of " + plan.bPhase + " s via the server and " + plan.bPhase + " s direct, order alternating");
@@ -532,6 +516,20 @@ public final class LoadSuite {
                 String.format("p50 +%.0f µs, p99 +%.0f µs (inter-arrival gap p50 %+.0f µs, p99 %+.0f µs)", relay50, relay99, gap50, gap99),
                 String.format("direct transit p50 %.0f µs, p99 %.0f µs", td.transit.getValueAtPercentile(50) / 1e3, td.transit.getValueAtPercentile(99) / 1e3),
                 both(verdictAtMost(relay50, 20, "µs"), verdictAtMost(relay99, 250, "µs")), relay50 <= 20 && relay99 <= 250);
+    }
+
+    /** B's rounds: a phase via the server and one direct, direct first in even rounds; {@code stagger} as in {@link #phase}. */
+    private void alternating(Tally ts, List<Client.Server> viaServer, Tally td, List<Client.Direct> direct, double stagger,
+                             TurnFn<Client> turn) throws Exception {
+        for (int r = 0; r < plan.bRounds; r++) {
+            if ((r & 1) == 0) {
+                phase(td, direct, plan.bPhase + stagger, stagger, turn);
+                phase(ts, viaServer, plan.bPhase + stagger, stagger, turn);
+            } else {
+                phase(ts, viaServer, plan.bPhase + stagger, stagger, turn);
+                phase(td, direct, plan.bPhase + stagger, stagger, turn);
+            }
+        }
     }
 
     /** C: server CPU per relayed chunk, all-in and marginal (long minus short streams), paced and back to back. */

@@ -105,7 +105,7 @@ public final class Report {
     /** The options in bin/run's argument file, without its comments. */
     static String launcherOptions(Path repo) throws IOException {
         List<String> options = new ArrayList<>();
-        for (String line : Files.readAllLines(repo.resolve("bin/server-jvm-options"))) {
+        for (String line : Files.readAllLines(repo.resolve(ServerProcess.OPTIONS_FILE))) {
             String option = line.replaceFirst("#.*", "").strip();
             if (!option.isEmpty()) options.add(option);
         }

@@ -18,11 +18,13 @@ import java.util.concurrent.TimeUnit;
  * (so no {@code .env} is read), with its output in {@code server.log} there.
  */
 final class ServerProcess implements AutoCloseable {
-    /** bin/run's JVM options (an argument file), so that the server measured runs as bin/run starts it; the bench runs from the repository. */
+    /** bin/run's argument file of JVM options, relative to the repository's root. */
+    static final Path OPTIONS_FILE = Path.of("bin", "server-jvm-options");
+    /** That file as a java argument, so that the server measured runs as bin/run starts it; the bench runs from the repository. */
     static final String LAUNCHER_OPTIONS = launcherOptions();
 
     private static String launcherOptions() {
-        Path file = Path.of("bin", "server-jvm-options").toAbsolutePath();
+        Path file = OPTIONS_FILE.toAbsolutePath();
         if (!Files.isRegularFile(file)) throw new IllegalStateException(file + " not found: run the benchmarks from the repository's root");
         return "@" + file;
     }
